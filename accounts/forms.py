@@ -1,0 +1,75 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from .images import avatar_reencode
+from .models import Profile
+
+User = get_user_model()
+
+
+class AvatarField(forms.ImageField):
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and upload is not initial and hasattr(upload, "size"):
+            return avatar_reencode(upload)
+        return upload
+
+
+class LoginForm(AuthenticationForm):
+    pass
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(required=True)
+    avatar = AvatarField(required=False)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this e-mail already exists.")
+        return email
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=commit)
+        avatar = self.cleaned_data.get("avatar")
+        if commit and avatar:
+            user.profile.avatar.save(avatar.name, avatar)
+        return user
+
+
+class ProfileForm(forms.Form):
+    email = forms.EmailField()
+    display_name = forms.CharField(max_length=60, required=False)
+    avatar = AvatarField(required=False)
+    remove_avatar = forms.BooleanField(required=False, label="Use the default avatar")
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
+            raise forms.ValidationError("An account with this e-mail already exists.")
+        return email
+
+    def save(self) -> Profile:
+        user, profile = self.user, self.user.profile
+        user.email = self.cleaned_data["email"]
+        user.save(update_fields=["email"])
+        profile.display_name = self.cleaned_data["display_name"]
+        old = profile.avatar.name if profile.avatar else ""
+        avatar = self.cleaned_data.get("avatar")
+        if avatar:
+            profile.avatar.save(avatar.name, avatar, save=False)
+        elif self.cleaned_data.get("remove_avatar"):
+            profile.avatar = ""
+        profile.save()
+        if old and old != (profile.avatar.name if profile.avatar else ""):
+            profile.avatar.storage.delete(old)
+        return profile

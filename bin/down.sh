@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make down`: stop what `make up` started (by pid file) and remove the cron line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+VAR_DIR="${VAR_DIR:-$PWD/var}"
+stop() {
+  local name=$1 pidfile=$2
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    kill -TERM "$(cat "$pidfile")" && echo "stopped $name"
+    for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$pidfile"
+}
+stop nginx "$VAR_DIR/nginx/nginx.pid"
+stop gunicorn "$VAR_DIR/run/gunicorn.pid"
+[ -x bin/cron.sh ] && bin/cron.sh remove
+exit 0

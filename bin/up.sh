@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make up`: run AskMe with demo data behind nginx + Nchan, with the sidebar cron job. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export VAR_DIR="${VAR_DIR:-$PWD/var}"
+PY=.venv/bin/python
+SITE_PORT="${SITE_PORT:-8000}"
+export SITE_PORT
+
+mkdir -p "$VAR_DIR"/{run,log,uploads,cache,mail,static} "$VAR_DIR"/nginx/{logs,tmp}
+# nginx workers (nobody, when started as root) must reach var/static and var/uploads; Django's
+# file cache may have created var/ as 0700 before us.
+chmod 755 "$VAR_DIR" "$VAR_DIR/static" "$VAR_DIR/uploads"
+if [ "$(id -u)" -eq 0 ]; then
+  # nginx workers run as nobody: they write their temp files and read static/uploads.
+  chown -R nobody:nogroup "$VAR_DIR/nginx/tmp"
+fi
+
+$PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
+$PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
+if $PY manage.py help refresh_sidebar >/dev/null 2>&1; then
+  $PY manage.py refresh_sidebar
+fi
+
+# gunicorn: reload code when running, start otherwise.
+pidfile="$VAR_DIR/run/gunicorn.pid"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  kill -HUP "$(cat "$pidfile")"
+else
+  .venv/bin/gunicorn askme.wsgi:application -c deploy/gunicorn.conf.py --daemon
+fi
+
+# nginx with a project-local prefix.
+conf_template="deploy/nginx/nchan.conf"
+[ "${LIVE_BACKEND:-nchan}" = "push_stream" ] && conf_template="deploy/nginx/push-stream.conf"
+$PY deploy/render_nginx.py "$conf_template" "$VAR_DIR/nginx/nginx.conf"
+nginx_bin="${NGINX_BIN:-nginx}"
+if ! $nginx_bin -t -q -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>"$VAR_DIR/log/nginx-test.log"; then
+  cat "$VAR_DIR/log/nginx-test.log" >&2
+  exit 1
+fi
+if [ -f "$VAR_DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR_DIR/nginx/nginx.pid")" 2>/dev/null; then
+  $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" -s reload 2>/dev/null
+else
+  $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>/dev/null
+fi
+
+if [ -x bin/cron.sh ]; then
+  bin/cron.sh install
+fi
+
+# Wait until the site answers through nginx.
+for _ in $(seq 1 50); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$SITE_PORT/"; then
+    echo "AskMe is up: http://localhost:$SITE_PORT/  (demo users: user0 … user$((${DEMO_RATIO:-20} - 1)), password \"password\")"
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "AskMe did not answer on port $SITE_PORT; see $VAR_DIR/log/ and $VAR_DIR/nginx/logs/" >&2
+exit 1

@@ -1,0 +1,72 @@
+"""Publish live-answer messages to the comet server inside nginx (Nchan or push-stream).
+
+Called from transaction.on_commit; a failure is logged and swallowed: the database is the
+source of truth and readers catch up from /question/<id>/live/ after a reconnect.
+"""
+
+import json
+import logging
+import re
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_RE = re.compile(r"^question-[1-9][0-9]{0,18}$")
+_session = requests.Session()
+
+
+def channel_name(question_id: int) -> str:
+    name = f"question-{int(question_id)}"
+    if not CHANNEL_RE.match(name):
+        raise ValueError(f"invalid channel for question id {question_id!r}")
+    return name
+
+
+def publish_url(channel: str) -> str:
+    if not CHANNEL_RE.match(channel):
+        raise ValueError(f"invalid channel name {channel!r}")
+    base = settings.LIVE_PUBLISH_URL.rstrip("/")
+    if settings.LIVE_BACKEND == "push_stream":
+        return f"{base}/pub?id={channel}"
+    return f"{base}/pub/{channel}"
+
+
+def publish(question_id: int, message: dict) -> bool:
+    """POST one JSON message to the question's channel; True when the comet server took it."""
+    if settings.LIVE_BACKEND == "off":
+        return False
+    try:
+        url = publish_url(channel_name(question_id))
+        response = _session.post(
+            url,
+            data=json.dumps(message),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            timeout=settings.LIVE_PUBLISH_TIMEOUT,
+        )
+        if response.status_code >= 300:
+            logger.warning("live publish to %s answered %s", url, response.status_code)
+            return False
+        return True
+    except (requests.RequestException, ValueError) as exc:
+        logger.warning("live publish for question %s failed: %s", question_id, exc)
+        return False
+
+
+def publish_answer(answer_id: int) -> bool:
+    from .messages import answer_message
+
+    message = answer_message(answer_id)
+    return publish(message["question"], message) if message else False
+
+
+def publish_vote(kind: str, target, rating: int) -> bool:
+    question_id = target.pk if kind == "question" else target.question_id
+    return publish(question_id, {"type": "vote", "target": kind, "id": target.pk, "rating": rating})
+
+
+def publish_correct(answer, correct: bool) -> bool:
+    return publish(
+        answer.question_id, {"type": "correct", "answer": answer.pk, "correct": bool(correct)}
+    )

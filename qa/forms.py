@@ -1,0 +1,58 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import MAX_TAGS, validate_tag_name
+
+
+def parse_tags(raw: str) -> list[str]:
+    """“python, django web” → ["python", "django", "web"]: comma or space separated, deduped."""
+    names = []
+    for part in re.split(r"[,\s]+", raw.strip().lower()):
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
+class AskForm(forms.Form):
+    title = forms.CharField(min_length=10, max_length=200, strip=True)
+    text = forms.CharField(
+        min_length=20, max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
+    )
+    tags = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Up to 3 tags, separated by commas or spaces, e.g. “python django”.",
+    )
+
+    def clean_tags(self) -> list[str]:
+        names = parse_tags(self.cleaned_data["tags"])
+        if len(names) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags, please.", code="too_many_tags")
+        errors = []
+        for name in names:
+            try:
+                validate_tag_name(name)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return names
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(
+        min_length=2, max_length=20000, widget=forms.Textarea(attrs={"rows": 6}), strip=True
+    )
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(choices=[("1", "up"), ("-1", "down"), ("0", "none")], coerce=int)
+
+
+class CorrectForm(forms.Form):
+    correct = forms.ChoiceField(choices=[("true", "true"), ("false", "false")])
+
+    def clean_correct(self) -> bool:
+        return self.cleaned_data["correct"] == "true"

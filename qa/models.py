@@ -1,0 +1,161 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,31}$")
+MAX_TAGS = 3
+QUESTIONS_PER_PAGE = 20
+ANSWERS_PER_PAGE = 30
+
+
+def validate_tag_name(name: str) -> None:
+    if not TAG_RE.match(name):
+        raise ValidationError(
+            "Tag “%(name)s” is not valid: use 1–32 lower-case letters, digits or + # . -",
+            params={"name": name},
+            code="invalid_tag",
+        )
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=32, unique=True, validators=[validate_tag_name])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tag", args=[self.name])
+
+
+class QuestionQuerySet(models.QuerySet):
+    def with_cards(self) -> "QuestionQuerySet":
+        """Everything a question card shows, in a constant number of queries."""
+        return self.select_related("author__profile").prefetch_related("tags")
+
+    def new(self) -> "QuestionQuerySet":
+        return self.with_cards().order_by("-created_at", "-id")
+
+    def hot(self) -> "QuestionQuerySet":
+        return self.with_cards().order_by("-rating", "-created_at", "-id")
+
+    def tagged(self, name: str) -> "QuestionQuerySet":
+        return self.with_cards().filter(tags__name=name).order_by("-created_at", "-id")
+
+
+class Question(models.Model):
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions"
+    )
+    title = models.CharField(max_length=200)
+    text = models.TextField(max_length=20000)
+    tags = models.ManyToManyField(Tag, related_name="questions", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    rating = models.IntegerField(default=0)
+    answers_count = models.PositiveIntegerField(default=0)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="question_new_idx"),
+            models.Index(fields=["-rating", "-created_at", "-id"], name="question_hot_idx"),
+            models.Index(fields=["author", "-created_at"], name="question_author_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("question", args=[self.pk])
+
+
+class AnswerQuerySet(models.QuerySet):
+    def ordered(self) -> "AnswerQuerySet":
+        return self.order_by("-rating", "created_at", "id")
+
+    def for_page(self, question: Question) -> "AnswerQuerySet":
+        return self.filter(question=question).select_related("author__profile").ordered()
+
+
+class Answer(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
+    )
+    text = models.TextField(max_length=20000)
+    is_correct = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    rating = models.IntegerField(default=0)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["question", "-rating", "created_at", "id"], name="answer_page_idx"
+            ),
+            models.Index(fields=["author", "-created_at"], name="answer_author_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question"], condition=Q(is_correct=True), name="one_correct_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer {self.pk} to question {self.question_id}"
+
+    def get_absolute_url(self) -> str:
+        url = reverse("question", args=[self.question_id])
+        page = self.page_number()
+        if page > 1:
+            url += f"?page={page}"
+        return f"{url}#answer-{self.pk}"
+
+    def page_number(self) -> int:
+        """The answers page (1-based) that holds this answer in the question's ordering."""
+        before = Answer.objects.filter(question_id=self.question_id).filter(
+            Q(rating__gt=self.rating)
+            | Q(rating=self.rating, created_at__lt=self.created_at)
+            | Q(rating=self.rating, created_at=self.created_at, id__lt=self.id)
+        )
+        return before.count() // ANSWERS_PER_PAGE + 1
+
+
+class QuestionVote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "user"], name="one_question_vote"),
+            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="question_vote_value"),
+        ]
+        indexes = [models.Index(fields=["user", "question"], name="question_vote_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} by {self.user_id} on question {self.question_id}"
+
+
+class AnswerVote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "user"], name="one_answer_vote"),
+            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="answer_vote_value"),
+        ]
+        indexes = [models.Index(fields=["user", "answer"], name="answer_vote_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} by {self.user_id} on answer {self.answer_id}"

@@ -1,0 +1,149 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .decorators import json_endpoint
+from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
+from .models import ANSWERS_PER_PAGE, QUESTIONS_PER_PAGE, Answer, AnswerVote, Question, QuestionVote
+from .pagination import paginate
+from .services import answer_create, answer_mark_correct, question_create, vote_set
+
+
+def _question_list(request: HttpRequest, queryset, template_context: dict) -> HttpResponse:
+    page = paginate(request, queryset, QUESTIONS_PER_PAGE)
+    return render(request, "qa/question_list.html", {"page": page, **template_context})
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return _question_list(
+        request, Question.objects.new(), {"tab": "new", "heading": "New questions"}
+    )
+
+
+@require_GET
+def hot(request: HttpRequest) -> HttpResponse:
+    return _question_list(
+        request, Question.objects.hot(), {"tab": "hot", "heading": "Hot questions"}
+    )
+
+
+@require_GET
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    return _question_list(
+        request,
+        Question.objects.tagged(name.lower()),
+        {"tab": "tag", "heading": f"Tagged “{name}”", "tag_name": name},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = get_object_or_404(
+        Question.objects.select_related("author__profile").prefetch_related("tags"),
+        pk=question_id,
+    )
+    form = AnswerForm()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/login/?continue={question.get_absolute_url()}")
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            answer = answer_create(
+                question=question, author=request.user, text=form.cleaned_data["text"]
+            )
+            return redirect(answer.get_absolute_url())
+
+    page = paginate(
+        request,
+        Answer.objects.for_page(question),
+        ANSWERS_PER_PAGE,
+        count=question.answers_count,
+    )
+    answers = list(page.object_list)
+    my_question_vote = 0
+    if request.user.is_authenticated:
+        my_question_vote = (
+            QuestionVote.objects.filter(user=request.user, question=question)
+            .values_list("value", flat=True)
+            .first()
+            or 0
+        )
+        my_votes = dict(
+            AnswerVote.objects.filter(
+                user=request.user, answer__in=[a.pk for a in answers]
+            ).values_list("answer_id", "value")
+        )
+        for answer in answers:
+            answer.my_vote = my_votes.get(answer.pk, 0)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "qa/question_detail.html",
+        {
+            "question": question,
+            "page": page,
+            "answers": answers,
+            "form": form,
+            "my_question_vote": my_question_vote,
+            "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
+            "last_answer_id": max((a.pk for a in answers), default=0),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest) -> HttpResponse:
+    form = AskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        question = question_create(author=request.user, **form.cleaned_data)
+        return redirect(question)
+    return render(request, "qa/ask.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@json_endpoint()
+def question_vote(request: HttpRequest, question_id: int) -> JsonResponse:
+    question = get_object_or_404(Question, pk=question_id)
+    return _vote(request, question)
+
+
+@json_endpoint()
+def answer_vote(request: HttpRequest, answer_id: int) -> JsonResponse:
+    answer = get_object_or_404(Answer, pk=answer_id)
+    return _vote(request, answer)
+
+
+def _vote(request: HttpRequest, target: Question | Answer) -> JsonResponse:
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    if target.author_id == request.user.pk:
+        return JsonResponse({"error": "You cannot vote for your own post."}, status=403)
+    value = form.cleaned_data["value"]
+    rating = vote_set(user=request.user, target=target, value=value)
+    return JsonResponse({"rating": rating, "vote": value})
+
+
+@json_endpoint()
+def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
+    answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
+    if answer.question.author_id != request.user.pk:
+        return JsonResponse(
+            {"error": "Only the question's author can mark the answer."}, status=403
+        )
+    form = CorrectForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    correct = answer_mark_correct(answer=answer, correct=form.cleaned_data["correct"])
+    return JsonResponse({"correct": correct})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if request.headers.get("x-requested-with") == "XMLHttpRequest" or "json" in request.headers.get(
+        "accept", ""
+    ):
+        return JsonResponse({"error": "CSRF check failed; reload the page."}, status=403)
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)

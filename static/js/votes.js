@@ -1,0 +1,44 @@
+// AJAX votes and the "correct answer" mark. Ratings come from the JSON reply.
+import { postForm } from "./csrf.js";
+
+function showError(el, message) {
+  el.title = message;
+  el.classList.add("text-danger");
+  setTimeout(() => el.classList.remove("text-danger"), 1500);
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest(".vote-btn");
+  if (button) {
+    const box = button.closest(".vote");
+    const pressed = Number(button.dataset.value);
+    const current = Number(box.dataset.vote || 0);
+    const value = pressed === current ? 0 : pressed; // pressing the same arrow again cancels
+    const { ok, status, body } = await postForm(box.dataset.voteUrl, { value });
+    if (status === 401) { window.location = `/login/?continue=${encodeURIComponent(location.pathname)}`; return; }
+    if (!ok) { showError(box, body.error || "Could not vote"); return; }
+    box.dataset.vote = String(body.vote);
+    box.querySelector("[data-rating]").textContent = String(body.rating);
+    box.querySelector(".vote-up").classList.toggle("active", body.vote === 1);
+    box.querySelector(".vote-down").classList.toggle("active", body.vote === -1);
+    return;
+  }
+  const toggle = event.target.closest(".correct-toggle");
+  if (toggle) {
+    const article = toggle.closest(".answer");
+    const want = !article.classList.contains("is-correct");
+    const { ok, body } = await postForm(toggle.dataset.url, { correct: want ? "true" : "false" });
+    if (!ok) { showError(toggle, body.error || "Could not mark"); return; }
+    setCorrect(Number(article.dataset.answerId), body.correct);
+  }
+});
+
+export function setCorrect(answerId, correct) {
+  document.querySelectorAll(".answer").forEach((article) => {
+    const isThis = Number(article.dataset.answerId) === answerId;
+    const on = isThis ? correct : (correct ? false : article.classList.contains("is-correct"));
+    article.classList.toggle("is-correct", on);
+    const toggle = article.querySelector(".correct-toggle");
+    if (toggle) toggle.textContent = on ? "Unmark correct" : "Mark as correct";
+  });
+}

@@ -1,0 +1,173 @@
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from .conftest import client_for, csrf_post, make_answer, make_question
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def image_upload(name="a.png", size=(300, 200), fmt="PNG", color="red") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def signup_data(**extra):
+    data = {
+        "username": "dave",
+        "email": "dave@example.com",
+        "password1": "a-long-pass-phrase",
+        "password2": "a-long-pass-phrase",
+    }
+    data.update(extra)
+    return data
+
+
+def test_signup_logs_in_and_returns(db):
+    client = client_for()
+    response = csrf_post(client, "/signup/", signup_data(**{"continue": "/hot/"}))
+    assert response.status_code == 302 and response["Location"] == "/hot/"
+    assert "dave" in client.get("/").content.decode()
+    assert User.objects.get(username="dave").profile.avatar.name == ""
+
+
+def test_signup_with_avatar_reencodes_it(db):
+    response = csrf_post(
+        client_for(), "/signup/", signup_data(avatar=image_upload(size=(800, 600)))
+    )
+    assert response.status_code == 302
+    avatar = User.objects.get(username="dave").profile.avatar
+    assert avatar.name.endswith(".jpg")
+    with Image.open(avatar.path) as stored:
+        assert stored.format == "JPEG" and stored.size == (256, 256)
+
+
+def test_signup_errors_keep_input(alice):
+    data = signup_data(username="alice", password2="different-pass", email="new@example.com")
+    response = csrf_post(client_for(), "/signup/", data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "already exists" in body
+    assert 'value="new@example.com"' in body
+
+
+@pytest.mark.parametrize(
+    "upload,message",
+    [
+        (SimpleUploadedFile("evil.png", b"<script>alert(1)</script>", "image/png"), "valid image"),
+        (
+            SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (2 * 1024 * 1024 + 10), "image/png"),
+            "valid image",
+        ),
+    ],
+)
+def test_signup_rejects_non_images(db, upload, message):
+    response = csrf_post(client_for(), "/signup/", signup_data(avatar=upload))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not User.objects.filter(username="dave").exists()
+
+
+def test_too_many_pixels_rejected(alice, settings):
+    settings.AVATAR_MAX_SIDE = 100
+    client = client_for(alice)
+    response = csrf_post(
+        client,
+        "/profile/edit/",
+        {"email": "alice@example.com", "avatar": image_upload(size=(200, 50))},
+    )
+    assert response.status_code == 400
+    assert "at most 100 px a side" in response.content.decode()
+
+
+def test_oversized_file_rejected(alice, settings):
+    settings.AVATAR_MAX_BYTES = 100
+    response = csrf_post(
+        client_for(alice),
+        "/profile/edit/",
+        {"email": "alice@example.com", "avatar": image_upload()},
+    )
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
+
+
+def test_login_continue_and_next(alice):
+    for key in ("continue", "next"):
+        client = client_for()
+        response = csrf_post(
+            client,
+            f"/login/?{key}=/question/33/",
+            {"username": "alice", "password": "pass-word-123"},
+        )
+        assert response.status_code == 302 and response["Location"] == "/question/33/"
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
+def test_login_never_redirects_off_site(alice, target):
+    response = csrf_post(
+        client_for(),
+        "/login/",
+        {"username": "alice", "password": "pass-word-123", "continue": target},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_login_form_shows_the_continue_target(db):
+    body = client_for().get("/login/?continue=/question/33/").content.decode()
+    assert 'name="continue" value="/question/33/"' in body
+
+
+def test_wrong_password_keeps_username(alice):
+    response = csrf_post(client_for(), "/login/", {"username": "alice", "password": "nope"})
+    assert response.status_code == 400
+    assert 'value="alice"' in response.content.decode()
+
+
+def test_logout_returns_to_the_page(alice):
+    client = client_for(alice)
+    response = csrf_post(client, "/logout/", {"continue": "/hot/"})
+    assert response.status_code == 302 and response["Location"] == "/hot/"
+    assert "Log in" in client.get("/").content.decode()
+
+
+def test_logout_by_get_only_asks(alice):
+    client = client_for(alice)
+    assert client.get("/logout/").status_code == 200
+    assert "alice" in client.get("/").content.decode()
+
+
+def test_profile_edit(alice, bob):
+    client = client_for(alice)
+    assert client.get("/profile/edit/").status_code == 200
+    response = csrf_post(
+        client,
+        "/profile/edit/",
+        {"email": "alice@new.example", "display_name": "Alice A.", "avatar": image_upload()},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.email == "alice@new.example"
+    assert alice.profile.display_name == "Alice A."
+    assert alice.profile.avatar.url.startswith("/uploads/avatars/")
+    taken = csrf_post(client, "/profile/edit/", {"email": "bob@example.com", "display_name": "x"})
+    assert taken.status_code == 400 and "already exists" in taken.content.decode()
+
+
+def test_profile_edit_requires_login(db):
+    assert client_for().get("/profile/edit/")["Location"].startswith("/login/?next=")
+
+
+def test_user_page_lists_questions_and_answers(alice, bob):
+    question = make_question(alice, title="Alice asks a question")
+    make_answer(make_question(bob, title="Bob asks something else"), alice)
+    body = client_for().get("/user/alice/").content.decode()
+    assert question.title in body
+    assert "Bob asks something else" in body
+    assert client_for().get("/user/nobody/").status_code == 404

@@ -1,0 +1,162 @@
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qa.models import Answer, Question
+
+from .conftest import client_for, csrf_post, make_answer, make_question
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_question_is_a_404_page(db):
+    response = client_for().get("/question/999999/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_answers_sorted_by_rating_then_date(alice, bob):
+    question = make_question(alice)
+    first = make_answer(question, bob, text="first answer text")
+    best = make_answer(question, bob, text="best answer text")
+    third = make_answer(question, bob, text="third answer text")
+    Answer.objects.filter(pk=best.pk).update(rating=5)
+    response = client_for().get(question.get_absolute_url())
+    assert [a.pk for a in response.context["answers"]] == [best.pk, first.pk, third.pk]
+
+
+def test_thirty_answers_per_page(alice, bob):
+    question = make_question(alice)
+    for i in range(35):
+        make_answer(question, bob, text=f"answer {i}")
+    page1 = client_for().get(question.get_absolute_url())
+    page2 = client_for().get(question.get_absolute_url() + "?page=2")
+    assert len(page1.context["answers"]) == 30
+    assert len(page2.context["answers"]) == 5
+    assert client_for().get(question.get_absolute_url() + "?page=x").status_code == 200
+
+
+def test_correct_answer_is_marked(alice, bob):
+    question = make_question(alice)
+    make_answer(question, bob, is_correct=True)
+    body = client_for().get(question.get_absolute_url()).content.decode()
+    assert "answer is-correct" in body
+
+
+def test_answer_form_for_members_login_link_for_guests(alice):
+    question = make_question(alice)
+    guest = client_for().get(question.get_absolute_url()).content.decode()
+    assert 'name="text"' not in guest
+    assert f"/login/?continue=/question/{question.pk}/" in guest
+    member = client_for(alice).get(question.get_absolute_url()).content.decode()
+    assert 'name="text"' in member
+
+
+def test_posting_an_answer_redirects_to_its_page_and_anchor(alice, bob):
+    question = make_question(alice)
+    for i in range(30):
+        make_answer(question, alice, text=f"earlier answer {i}")
+    client = client_for(bob)
+    response = csrf_post(client, question.get_absolute_url(), {"text": "My brand new answer"})
+    answer = Answer.objects.get(text="My brand new answer")
+    assert response.status_code == 302
+    assert response["Location"] == f"/question/{question.pk}/?page=2#answer-{answer.pk}"
+    question.refresh_from_db()
+    assert question.answers_count == 31
+
+
+def test_new_answer_emails_the_question_author(alice, bob, django_capture_on_commit_callbacks):
+    question = make_question(alice, title="Where are my e-mails going?")
+    with django_capture_on_commit_callbacks(execute=True):
+        csrf_post(client_for(bob), question.get_absolute_url(), {"text": "Check the spam folder."})
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["alice@example.com"]
+    assert "Where are my e-mails going?" in mail.outbox[0].subject
+    assert "Check the spam folder." in mail.outbox[0].body
+
+
+def test_own_answer_sends_no_email(alice, django_capture_on_commit_callbacks):
+    question = make_question(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        csrf_post(client_for(alice), question.get_absolute_url(), {"text": "Answering myself"})
+    assert mail.outbox == []
+
+
+def test_invalid_answer_keeps_the_text(alice, bob):
+    question = make_question(alice)
+    response = csrf_post(client_for(bob), question.get_absolute_url(), {"text": "x"})
+    assert response.status_code == 400
+    assert ">x</textarea>" in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_answer_without_csrf_token_is_refused(alice, bob):
+    question = make_question(alice)
+    response = client_for(bob).post(question.get_absolute_url(), {"text": "no token here"})
+    assert response.status_code == 403
+    assert not Answer.objects.exists()
+
+
+def test_guest_post_goes_to_login(alice):
+    question = make_question(alice)
+    response = csrf_post(client_for(), question.get_absolute_url(), {"text": "guest answer"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?continue=")
+    assert not Answer.objects.exists()
+
+
+def _queries(url, user):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client_for(user).get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_question_page_uses_constant_queries(alice, bob, carol):
+    question = make_question(alice, tags=["a", "b"])
+    make_answer(question, bob)
+    url = question.get_absolute_url()
+    few_guest, few_member = _queries(url, None), _queries(url, carol)
+    for i in range(29):
+        make_answer(question, bob if i % 2 else carol, text=f"answer {i}")
+    assert _queries(url, None) == few_guest
+    assert _queries(url, carol) == few_member
+
+
+def test_ask_creates_question_with_tags(alice):
+    response = csrf_post(
+        client_for(alice),
+        "/ask/",
+        {
+            "title": "How to split a string?",
+            "text": "I have 'a,b' and want ['a', 'b'].",
+            "tags": "python, Strings  split",
+        },
+    )
+    question = Question.objects.get()
+    assert response.status_code == 302 and response["Location"] == question.get_absolute_url()
+    assert sorted(t.name for t in question.tags.all()) == ["python", "split", "strings"]
+
+
+@pytest.mark.parametrize(
+    "tags,message",
+    [("a b c d", "At most 3 tags"), ("bad<tag>", "is not valid"), ("ok, -dash", "is not valid")],
+)
+def test_ask_rejects_bad_tags_and_keeps_input(alice, tags, message):
+    data = {
+        "title": "A perfectly fine title",
+        "text": "A perfectly fine body of text.",
+        "tags": tags,
+    }
+    response = csrf_post(client_for(alice), "/ask/", data)
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert message in body
+    assert "A perfectly fine body of text." in body
+    assert not Question.objects.exists()
+
+
+def test_ask_requires_login(db):
+    response = client_for().get("/ask/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/ask/")
