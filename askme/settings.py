@@ -39,10 +39,9 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("ASKME_DEV_SECRET", True):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # Development only: `make up` and the tests run without secrets; production sets SECRET_KEY.
-    SECRET_KEY = "dev-insecure-askme-key-change-me-in-production-0123456789"
+    # The django-insecure- prefix makes `check --deploy` flag it (security.W009).
+    SECRET_KEY = "django-insecure-askme-dev-key-change-me-in-production-0123456789"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -217,6 +216,8 @@ LIVE_PUBLISH_TIMEOUT = float(env_str("LIVE_PUBLISH_TIMEOUT", "0.5"))
 LIVE_SUBSCRIBE_PREFIX = env_str("LIVE_SUBSCRIBE_PREFIX", "/live/")
 
 SIDEBAR_CRON_MINUTES = env_int("SIDEBAR_CRON_MINUTES", 5)
+# Far above the cron interval: a slow or missed refresh keeps the last sidebar (see sidebar/).
+SIDEBAR_CACHE_TIMEOUT = env_int("SIDEBAR_CACHE_TIMEOUT", 24 * 3600)
 
 # Full-text search language for PostgreSQL ("simple" works for English and Russian alike).
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "simple")

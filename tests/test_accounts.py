@@ -54,6 +54,7 @@ def test_signup_errors_keep_input(alice):
     assert response.status_code == 400
     assert "already exists" in body
     assert 'value="new@example.com"' in body
+    assert "different-pass" not in body and "a-long-pass-phrase" not in body  # never echoed
 
 
 @pytest.mark.parametrize(

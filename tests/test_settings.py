@@ -1,0 +1,61 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from askme.settings import cache_config, email_config
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "SECRET_KEY": "k8#Zq2-vN0p!xR7uT4wY1sB6dF9hJ3mL5cG8aE2iO0rW7yU4tQ1zX6vB3nM9",
+    "ALLOWED_HOSTS": "askme.example",
+    "SECURE_COOKIES": "1",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+def check_deploy(env: dict) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_is_clean_with_production_env():
+    result = check_deploy(PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_check_deploy_flags_the_development_key():
+    result = check_deploy({k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"})
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr + result.stdout
+
+
+def test_cache_url_switches_backends():
+    assert cache_config("")["BACKEND"].endswith("FileBasedCache")
+    memcached = cache_config("pymemcache://127.0.0.1:11211,127.0.0.2:11211")
+    assert memcached["BACKEND"].endswith("PyMemcacheCache")
+    assert memcached["LOCATION"] == ["127.0.0.1:11211", "127.0.0.2:11211"]
+    assert memcached["OPTIONS"]["ignore_exc"] is True
+    assert cache_config("file:///tmp/askme-cache")["LOCATION"] == "/tmp/askme-cache"
+    with pytest.raises(Exception, match="scheme"):
+        cache_config("redis://localhost")
+
+
+def test_email_url_switches_backends():
+    assert email_config("")["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
+    smtp = email_config("submission://me%40x.org:s3cret@mail.example:587")
+    assert smtp["EMAIL_HOST"] == "mail.example" and smtp["EMAIL_PORT"] == 587
+    assert smtp["EMAIL_HOST_USER"] == "me@x.org" and smtp["EMAIL_USE_TLS"]
+    assert email_config("console://")["EMAIL_BACKEND"].endswith("console.EmailBackend")
