@@ -1,11 +1,11 @@
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 
 def json_endpoint(methods: tuple[str, ...] = ("POST",), login: bool = True) -> Callable:
-    """For AJAX endpoints: JSON 405 for a wrong method, JSON 401 when logged out."""
+    """For AJAX endpoints: JSON 405 for a wrong method, 401 when logged out, 404 when not found."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -16,7 +16,10 @@ def json_endpoint(methods: tuple[str, ...] = ("POST",), login: bool = True) -> C
                 return response
             if login and not request.user.is_authenticated:
                 return JsonResponse({"error": "log in first"}, status=401)
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                return JsonResponse({"error": "not found"}, status=404)
 
         return wrapped
 

@@ -46,7 +46,8 @@ def test_vote_errors(alice, bob):
     own = vote(client_for(alice), url, 1)
     assert own.status_code == 403 and "own" in own.json()["error"]
     assert client_for(bob).post(url, {"value": 1}).status_code == 403  # no CSRF token
-    for response in (vote(client_for(), url, 1), client_for(bob).get(url)):
+    missing = vote(client_for(bob), "/answer/999999/vote/", 1)
+    for response in (vote(client_for(), url, 1), client_for(bob).get(url), missing):
         assert response["Content-Type"] == "application/json"
         assert "error" in json.loads(response.content)
 
