@@ -1,0 +1,149 @@
+"""The right sidebar: popular tags and best members over the last three months.
+
+Views never call these: `manage.py refresh_sidebar` (run by cron) computes them and stores one
+plain value in the cache, which the inclusion tags in sidebar/templatetags read. The value holds
+everything the templates show (names, counts, avatar URLs), so rendering it needs no query.
+"""
+
+import calendar
+import logging
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Profile
+from qa.models import Answer, Question
+
+logger = logging.getLogger(__name__)
+
+CACHE_KEY = "sidebar:v1"
+WINDOW_MONTHS = 3
+LIMIT = 10
+CLOUD_SIZES = 5  # tag cloud steps: CSS classes tag-size-1 … tag-size-5
+
+EMPTY: dict = {"tags": [], "members": [], "since": None, "computed_at": None}
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (31 May − 3 months = 28/29 Feb)."""
+    year, month_index = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    month = month_index + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def window_start(now: datetime | None = None) -> datetime:
+    return months_before(now or timezone.now(), WINDOW_MONTHS)
+
+
+def popular_tags(since: datetime, *, limit: int = LIMIT) -> list[dict]:
+    """Tags with the most questions asked since `since`; ties by name, so the order is stable."""
+    through = Question.tags.through
+    rows = (
+        through.objects.filter(question__created_at__gte=since)
+        .values("tag_id", "tag__name")
+        .annotate(count=Count("question_id"))
+        .order_by("-count", "tag__name")[:limit]
+    )
+    return [{"name": row["tag__name"], "count": row["count"]} for row in rows]
+
+
+def _activity_sql() -> str:
+    """Questions and answers per author, each counted in its own GROUP BY and then summed.
+
+    Counting both through one join (user ⋈ question ⋈ answer) would multiply the two counts;
+    UNION ALL of two grouped counts cannot. Each branch is a range scan on created_at.
+    Ties go to the older account (smaller id), so the order is stable between runs.
+    """
+    qn = connection.ops.quote_name
+    question, answer = qn(Question._meta.db_table), qn(Answer._meta.db_table)
+    author, created = qn("author_id"), qn("created_at")
+    return (
+        f"SELECT a.{author}, SUM(a.q), SUM(a.n) FROM ("
+        f" SELECT {author}, COUNT(*) AS q, 0 AS n FROM {question}"
+        f"  WHERE {created} >= %s GROUP BY {author}"
+        f" UNION ALL"
+        f" SELECT {author}, 0 AS q, COUNT(*) AS n FROM {answer}"
+        f"  WHERE {created} >= %s GROUP BY {author}"
+        f") a GROUP BY a.{author}"
+        f" ORDER BY SUM(a.q) + SUM(a.n) DESC, a.{author} ASC"
+        f" LIMIT %s"
+    )
+
+
+def best_members(since: datetime, *, limit: int = LIMIT) -> list[dict]:
+    """Users with the most questions + answers since `since`, with what the sidebar shows."""
+    with connection.cursor() as cursor:
+        # Adapted as the ORM would (SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC).
+        since_db = connection.ops.adapt_datetimefield_value(since)
+        cursor.execute(_activity_sql(), [since_db, since_db, limit])
+        counts = [(user_id, int(q), int(n)) for user_id, q, n in cursor.fetchall()]
+    users = get_user_model().objects.select_related("profile").in_bulk([c[0] for c in counts])
+    members = []
+    for user_id, questions, answers in counts:
+        user = users.get(user_id)
+        if user is None:  # deleted between the two queries
+            continue
+        profile = getattr(user, "profile", None) or Profile(user=user)
+        members.append(
+            {
+                "username": user.get_username(),
+                "name": profile.name,
+                "avatar_url": profile.avatar_url,
+                "questions": questions,
+                "answers": answers,
+                "total": questions + answers,
+            }
+        )
+    return members
+
+
+def with_cloud_sizes(tags: list[dict]) -> list[dict]:
+    """Tag cloud steps 1…CLOUD_SIZES, linear between the smallest and the largest count."""
+    if not tags:
+        return []
+    low, high = min(t["count"] for t in tags), max(t["count"] for t in tags)
+    span = max(high - low, 1)
+    return [{**t, "size": 1 + round((t["count"] - low) * (CLOUD_SIZES - 1) / span)} for t in tags]
+
+
+def sidebar_compute(now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    since = window_start(now)
+    return {
+        "tags": with_cloud_sizes(popular_tags(since)),
+        "members": best_members(since),
+        "since": since.isoformat(),
+        "computed_at": now.isoformat(),
+    }
+
+
+def sidebar_timeout() -> int:
+    """Far longer than the cron interval: a slow or missed run keeps the last good value."""
+    return getattr(settings, "SIDEBAR_CACHE_TIMEOUT", 24 * 3600)
+
+
+def sidebar_refresh() -> tuple[dict, float]:
+    """Compute and store the sidebar with one cache write; return it and the milliseconds."""
+    started = time.monotonic()
+    value = sidebar_compute()
+    cache.set(CACHE_KEY, value, timeout=sidebar_timeout())
+    return value, (time.monotonic() - started) * 1000
+
+
+def sidebar_cached() -> dict:
+    """What the templates show: the cached value, or an empty sidebar. Never queries the DB."""
+    try:
+        value = cache.get(CACHE_KEY)
+    except Exception:  # a broken cache backend must not break pages
+        logger.warning("sidebar: cache read failed", exc_info=True)
+        value = None
+    if not isinstance(value, dict):
+        return EMPTY
+    return value

@@ -1,0 +1,109 @@
+"""Every page shows the sidebar from the cache alone: no queries, warm or cold, cache up or down."""
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+
+from sidebar.queries import CACHE_KEY
+
+from .conftest import client_for, make_answer, make_question
+from .test_sidebar_support import memcached_caches, running_memcached
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site(alice, bob):
+    alice.profile.display_name = "Alice <b>Liddell</b>"
+    alice.profile.save()
+    question = make_question(alice, tags=["python", "sidebar-tag"])
+    make_answer(question, bob)
+    return question
+
+
+@pytest.fixture
+def no_sidebar(settings, tmp_path):
+    """The same site with an empty right column: the baseline for query counts."""
+    (tmp_path / "templates" / "sidebar").mkdir(parents=True)
+    (tmp_path / "templates" / "sidebar" / "_column.html").write_text("")
+    templates = [dict(settings.TEMPLATES[0])]
+    templates[0]["DIRS"] = [tmp_path / "templates", *templates[0]["DIRS"]]
+    return templates
+
+
+def sql_of(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    # Literals (timestamps) differ between two requests; the statements must not.
+    return [re.sub(r"'[^']*'", "?", q["sql"]) for q in queries.captured_queries]
+
+
+PAGES = ["/", "/hot/", "/tag/python/", "QUESTION", "/login/", "/user/alice/"]
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm-cache", "empty-cache"])
+@pytest.mark.parametrize("page", PAGES)
+def test_the_sidebar_adds_no_query(site, settings, no_sidebar, alice, page, warm):
+    url = site.get_absolute_url() if page == "QUESTION" else page
+    if warm:
+        call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    else:
+        cache.delete(CACHE_KEY)
+    client = client_for(alice)
+    with_sidebar = sql_of(client, url)
+    body = client.get(url).content.decode()
+    assert ('best-members"' in body) is warm
+    assert ("Nothing here yet." in body) is not warm
+    settings.TEMPLATES = no_sidebar
+    without_sidebar = sql_of(client, url)
+    assert "Best members" not in client.get(url).content.decode()
+    assert with_sidebar == without_sidebar
+
+
+def test_the_column_renders_with_no_query_at_all(site):
+    call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string("sidebar/_column.html")
+    assert len(queries) == 0
+    assert 'href="/tag/python/"' in html and 'href="/tag/sidebar-tag/"' in html
+    assert 'href="/user/alice/"' in html and 'href="/user/bob/"' in html
+    assert "Alice &lt;b&gt;Liddell&lt;/b&gt;" in html  # names are escaped, never trusted
+    assert 'src="/static/img/avatar.svg"' in html
+
+
+def test_empty_cache_is_a_quiet_empty_state(site):
+    cache.delete(CACHE_KEY)
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string("sidebar/_column.html")
+    assert len(queries) == 0
+    assert "Popular tags" in html and "Best members" in html
+    assert html.count("Nothing here yet.") == 2
+
+
+def test_a_garbled_value_is_an_empty_state(site):
+    cache.set(CACHE_KEY, "not a sidebar")
+    html = render_to_string("sidebar/_column.html")
+    assert html.count("Nothing here yet.") == 2
+
+
+def test_memcached_stopped_pages_still_answer_quickly(site, settings, tmp_path):
+    with running_memcached() as port:
+        settings.CACHES = memcached_caches(port)
+        call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        body = client_for().get("/").content.decode()
+        assert 'href="/tag/sidebar-tag/"' in body  # served from memcached
+    # memcached is gone now (stopped, port closed)
+    for url in ["/", site.get_absolute_url(), "/hot/"]:
+        started = time.monotonic()
+        response = client_for().get(url)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 200
+        assert elapsed < 1.5, f"{url} took {elapsed:.2f} s with memcached down"
+        assert response.content.decode().count("Nothing here yet.") == 2
