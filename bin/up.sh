@@ -16,6 +16,19 @@ if [ "$(id -u)" -eq 0 ]; then
   chown -R nobody:nogroup "$VAR_DIR/nginx/tmp"
 fi
 
+# CACHE_URL=pymemcache://127.0.0.1:<port>: run Debian's memcached there unless something already
+# listens (make down stops the one started here).
+if [[ "${CACHE_URL:-}" =~ ^(py)?memcached?://(127\.0\.0\.1|localhost):([0-9]+)/?$ ]]; then
+  mc_port="${BASH_REMATCH[3]}"
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$mc_port") 2>/dev/null; then
+    command -v memcached >/dev/null || {
+      echo "CACHE_URL wants memcached: install it (ASKME_EXTRA_APT=memcached make up)" >&2
+      exit 1
+    }
+    bin/memcached.sh start "$mc_port" && echo "$mc_port" >"$VAR_DIR/run/memcached-up.port"
+  fi
+fi
+
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
