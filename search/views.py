@@ -1,0 +1,35 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from qa.decorators import json_endpoint
+from qa.models import QUESTIONS_PER_PAGE
+from qa.pagination import paginate
+
+from .engine import SearchResults, suggestions
+from .query import parse_query
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("q", "")
+    query = parse_query(raw)
+    page = paginate(request, SearchResults(query), QUESTIONS_PER_PAGE)
+    if not raw.strip():
+        message = "Type a few words to search questions by title and text."
+    elif query.is_empty:
+        message = "Nothing to search for: use some words (letters or digits)."
+    elif not page.paginator.count:
+        message = "No questions match your search."
+    else:
+        message = ""
+    return render(
+        request,
+        "search/results.html",
+        {"page": page, "search_query": query.raw, "message": message},
+    )
+
+
+@json_endpoint(methods=("GET", "HEAD"), login=False)
+def suggest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"results": suggestions(parse_query(request.GET.get("q", "")))})
