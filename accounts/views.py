@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from qa.models import Answer, Question
+from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 from qa.pagination import paginate
 
 from .forms import LoginForm, ProfileForm, SignupForm
@@ -88,10 +88,16 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @require_GET
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("profile"), username=username)
-    questions = paginate(request, Question.objects.new().filter(author=person), 20)
+    questions = paginate(
+        request,
+        Question.objects.new().filter(author=person),
+        QUESTIONS_PER_PAGE,
+        count_key=f"user:{person.pk}:questions",
+    )
     answers = (
         Answer.objects.filter(author=person)
         .select_related("question")
+        .only("id", "is_correct", "rating", "question", "question__title")
         .order_by("-created_at", "-id")[:20]
     )
     return render(

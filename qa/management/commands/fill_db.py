@@ -111,6 +111,8 @@ class Generator:
         # Text pools: Faker makes them once; rows are put together from them (fast, varied).
         self.sentences = [faker.sentence(nb_words=self.rng.randint(6, 16)) for _ in range(3000)]
         self.words = [w for w in LoremProvider.word_list if TAG_RE.match(w)]
+        self.tag_words = self.words[:]
+        self.rng.shuffle(self.tag_words)  # the popular tags: random words, not "a", "ability"
         self.first_names = list(PersonProvider.first_names)
         self.last_names = list(PersonProvider.last_names)
         self.prefix = f"a{base[User]}-" if append else ""
@@ -203,7 +205,7 @@ class Generator:
     def tags(self) -> Iterator[tuple]:
         base = self.base[Tag]
         for i in range(self.n_tags):
-            word = self.words[i % len(self.words)]
+            word = self.tag_words[i % len(self.tag_words)]
             # Plain words first (the popular ones), then word-<id>: unique by construction.
             name = word if i < len(self.words) and not self.append else f"{word}-{base + i}"
             yield (base + i, name[:32])

@@ -1,0 +1,67 @@
+"""Pagination that stays fast on big tables: cached counts, pages read by id (deferred join)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qa import pagination
+from qa.models import Question
+
+from .conftest import client_for, make_question
+
+pytestmark = pytest.mark.django_db
+
+
+def counts_in(url: str) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client_for().get(url)
+    assert response.status_code == 200
+    return sum("COUNT(" in q["sql"] for q in ctx.captured_queries), response
+
+
+@pytest.fixture
+def cache_every_count(monkeypatch):
+    monkeypatch.setattr(pagination, "CACHE_COUNTS_FROM", 1)
+
+
+@pytest.mark.parametrize("url", ["/", "/hot/", "/tag/python/", "/user/alice/"])
+def test_big_counts_are_cached_until_a_question_comes(alice, cache_every_count, url):
+    for i in range(3):
+        make_question(alice, title=f"Counted question {i}", tags=["python"])
+    assert counts_in(url)[0] == 1
+    assert counts_in(url)[0] == 0  # from the cache
+    make_question(alice, title="One more question", tags=["python"])
+    counted, response = counts_in(url)
+    assert counted == 1
+    assert response.context["page"].paginator.count == 4
+
+
+def test_retagging_refreshes_the_tag_count(alice, cache_every_count):
+    question = make_question(alice, tags=["python"])
+    make_question(alice, tags=["python"])
+    assert counts_in("/tag/python/")[1].context["page"].paginator.count == 2
+    question.tags.clear()
+    assert counts_in("/tag/python/")[1].context["page"].paginator.count == 1
+
+
+def test_small_counts_are_always_exact_and_never_cached(alice):
+    make_question(alice)
+    assert counts_in("/")[0] == 1
+    assert counts_in("/")[0] == 1
+
+
+@pytest.mark.parametrize("url", ["/?page=3", "/hot/?page=2", "/tag/python/?page=2"])
+def test_pages_read_by_id_match_plain_slicing(alice, bob, url):
+    for i in range(47):
+        make_question(alice if i % 3 else bob, title=f"Sliced question {i:03d}", tags=["python"])
+        Question.objects.filter(title=f"Sliced question {i:03d}").update(rating=i % 5)
+    response = client_for().get(url)
+    page = response.context["page"]
+    expected = {
+        "/": Question.objects.new(),
+        "/hot/": Question.objects.hot(),
+        "/tag/python/": Question.objects.tagged("python"),
+    }[url.split("?")[0]]
+    start = (page.number - 1) * 20
+    assert [q.pk for q in page.object_list] == [q.pk for q in expected[start : start + 20]]
+    assert all(q.author.profile for q in page.object_list)  # select_related kept
