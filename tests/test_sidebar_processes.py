@@ -8,6 +8,7 @@ so the machine's real crontab is never touched), run through `sh -c` with cron's
 import fcntl
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -187,3 +188,47 @@ def test_the_command_fails_loudly_when_the_cache_is_down(site, settings):
 
     with pytest.raises(CommandError, match="cache did not keep the value"):
         call_command("refresh_sidebar", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.mark.skipif(
+    os.environ.get("ASKME_TEST_REAL_CRON") != "1" or os.getuid() != 0 or not shutil.which("cron"),
+    reason="real cron: set ASKME_TEST_REAL_CRON=1, as root (it borrows root's crontab ~1 min)",
+)
+def test_real_cron_runs_the_installed_line(site, settings, tmp_path):
+    """The real daemon, the real crontab: installed every minute, we wait for one run.
+
+    root's crontab is saved first and restored byte for byte afterwards (it may hold `make up`'s
+    own line), and a cron daemon started here is stopped again.
+    """
+    url = f"file://{tmp_path / 'cache'}"
+    settings.CACHES = {"default": {**cache_config(url), "KEY_PREFIX": "askme"}}
+    var = tmp_path / "var"
+    saved = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
+    had_crontab = saved.returncode == 0
+    cron_was_running = subprocess.run(["pgrep", "-x", "cron"], capture_output=True).returncode == 0
+    env = child_env(
+        VAR_DIR=var,
+        CACHE_URL=url,
+        CACHE_KEY_PREFIX="askme",
+        DATABASE_URL=database_url_for_children(tmp_path),
+        SIDEBAR_CRON_MINUTES=1,
+    )
+    started_pid = None
+    try:
+        subprocess.run([ROOT / "bin" / "cron.sh", "install"], env=env, check=True, timeout=30)
+        if not cron_was_running:
+            started_pid = int(Path("/run/crond.pid").read_text().split()[0])
+        log = var / "log" / "refresh_sidebar.log"
+        deadline = time.monotonic() + 130
+        while time.monotonic() < deadline and not (log.exists() and "members" in log.read_text()):
+            time.sleep(1)
+        assert log.exists(), "cron did not run the line within two minutes"
+        assert re.search(r"^refresh_sidebar: 2 tags, 2 members in \d+ ms$", log.read_text(), re.M)
+        assert [m["username"] for m in sidebar_cached()["members"]] == ["bob", "alice"]
+    finally:
+        if had_crontab:
+            subprocess.run(["crontab", "-"], input=saved.stdout, text=True, check=True)
+        else:
+            subprocess.run(["crontab", "-r"], capture_output=True)
+        if started_pid:
+            os.kill(started_pid, 15)
