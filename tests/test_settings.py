@@ -20,7 +20,9 @@ PRODUCTION = {
 
 
 def check_deploy(env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    # The e2e conftest allows sync ORM calls next to Playwright's loop; production never does.
+    dev_only = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in dev_only}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
