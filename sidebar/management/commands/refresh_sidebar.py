@@ -8,6 +8,9 @@ from sidebar.queries import CACHE_KEY, sidebar_refresh
 
 class Command(BaseCommand):
     help = "Compute the sidebar (popular tags, best members) and store it in the cache."
+    # Run by cron every few minutes: the system checks (seconds, most of the run) belong to
+    # deploys and `make up`, not to every refresh.
+    requires_system_checks = []
 
     def handle(self, *args, **options) -> None:
         value, ms = sidebar_refresh()
