@@ -9,6 +9,7 @@ is what `nginx -p var/nginx -c nginx.conf` runs, for `make up` and for the live 
 
 import os
 import re
+import resource
 import sys
 from pathlib import Path
 from string import Template
@@ -32,6 +33,11 @@ def render(template: Path, values: dict[str, str]) -> str:
     return text
 
 
+def _nofile_limit(wanted: int = 65535) -> int:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
 def defaults() -> dict[str, str]:
     var = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
     as_root = os.geteuid() == 0
@@ -50,6 +56,8 @@ def defaults() -> dict[str, str]:
         "WORKER_PROCESSES": os.environ.get("NGINX_WORKERS", "auto"),
         "WORKER_CONNECTIONS": os.environ.get("NGINX_WORKER_CONNECTIONS", "16384"),
         "LIVE_CONN_PER_IP": os.environ.get("LIVE_CONN_PER_IP", "64"),
+        # Never ask for more open files than the hard limit allows (setrlimit would fail).
+        "WORKER_RLIMIT_NOFILE": os.environ.get("NGINX_RLIMIT_NOFILE", str(_nofile_limit())),
         # nginx started as root drops workers to an unprivileged user; as a user it keeps it.
         "USER_LINE": "user nobody nogroup;" if as_root else "",
     }

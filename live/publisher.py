@@ -4,9 +4,11 @@ Called from transaction.on_commit; a failure is logged and swallowed: the databa
 source of truth and readers catch up from /question/<id>/live/ after a reconnect.
 """
 
+import functools
 import json
 import logging
 import re
+from collections.abc import Callable
 
 import requests
 from django.conf import settings
@@ -18,7 +20,9 @@ _session = requests.Session()
 
 
 def channel_name(question_id: int) -> str:
-    name = f"question-{int(question_id)}"
+    if isinstance(question_id, bool) or not isinstance(question_id, int | str):
+        raise ValueError(f"invalid channel for question id {question_id!r}")
+    name = f"question-{question_id}"
     if not CHANNEL_RE.match(name):
         raise ValueError(f"invalid channel for question id {question_id!r}")
     return name
@@ -54,18 +58,37 @@ def publish(question_id: int, message: dict) -> bool:
         return False
 
 
+def _never_raises(func: Callable[..., bool]) -> Callable[..., bool]:
+    """These run in transaction.on_commit, inside the user's request: log, never raise."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> bool:
+        try:
+            return func(*args, **kwargs)
+        except Exception:  # noqa: BLE001 — the answer is saved; readers catch up later
+            logger.exception("live %s failed", func.__name__)
+            return False
+
+    return wrapper
+
+
+@_never_raises
 def publish_answer(answer_id: int) -> bool:
+    if settings.LIVE_BACKEND == "off":
+        return False
     from .messages import answer_message
 
     message = answer_message(answer_id)
     return publish(message["question"], message) if message else False
 
 
+@_never_raises
 def publish_vote(kind: str, target, rating: int) -> bool:
     question_id = target.pk if kind == "question" else target.question_id
     return publish(question_id, {"type": "vote", "target": kind, "id": target.pk, "rating": rating})
 
 
+@_never_raises
 def publish_correct(answer, correct: bool) -> bool:
     return publish(
         answer.question_id, {"type": "correct", "answer": answer.pk, "correct": bool(correct)}

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -102,7 +103,9 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "form": form,
             "my_question_vote": my_question_vote,
             "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
-            "last_answer_id": max((a.pk for a in answers), default=0),
+            # The newest answer of the whole question (not only of this page): live.js resumes
+            # from it (/question/<id>/live/?after=…) after a reconnect.
+            "last_answer_id": question.answers.aggregate(last=Max("pk"))["last"] or 0,
         },
         status=status,
     )

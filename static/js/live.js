@@ -1,0 +1,170 @@
+// Live answers: new answers, votes and the correct mark arrive over EventSource from the comet
+// server inside nginx (Nchan or push-stream). Resuming is ours, not the comet server's: after
+// any error the EventSource is closed and a new one opened (so no Last-Event-ID is ever sent,
+// see deploy/nginx/nchan.conf), and the page fetches what it missed from
+// /question/<id>/live/?after=<highest answer id seen>. Every answer is shown once: by id.
+import { setCorrect } from "./votes.js";
+
+const root = document.getElementById("question-page");
+if (root && root.dataset.subscribeUrl && "EventSource" in window) {
+  startLive(root);
+}
+
+function startLive(root) {
+  const page = Number(root.dataset.page) || 1;
+  const numPages = Number(root.dataset.numPages) || 1;
+  const onLastPage = page >= numPages;
+  const answersBox = document.getElementById("answers");
+  const countEl = document.getElementById("answers-count");
+  const bar = document.getElementById("new-answers-bar");
+  const barLink = document.getElementById("new-answers-link");
+
+  const known = new Set(); // answers on this page or announced by the bar
+  document.querySelectorAll("#answers .answer[data-answer-id]").forEach((el) => {
+    known.add(Number(el.dataset.answerId));
+  });
+  let highest = Math.max(Number(root.dataset.lastAnswerId) || 0, 0, ...known);
+  const pending = []; // {id, page} of answers announced by the bar, in arrival order
+
+  function setCount(n) {
+    if (!countEl || !Number.isInteger(n) || n < Number(countEl.textContent)) return;
+    countEl.textContent = String(n);
+    const noun = document.getElementById("answers-noun");
+    if (noun) noun.textContent = n === 1 ? "answer" : "answers";
+  }
+
+  function fromServerPartial(html) {
+    // Our own partial, escaped by the template engine; a <template> parses it inertly.
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const article = template.content.querySelector("article.answer");
+    if (!article) return null;
+    if (root.dataset.authenticated === "1") {
+      // The partial was rendered for nobody in particular: vote buttons start disabled.
+      article.querySelectorAll(".vote-btn").forEach((button) => {
+        button.disabled = false;
+        button.removeAttribute("title");
+      });
+    }
+    return document.importNode(article, true);
+  }
+
+  function insertAnswer(article) {
+    // Answers are ordered by rating (desc), then date (asc): a new one, rated 0, goes after
+    // every answer rated 0 or more.
+    const rating = Number(article.querySelector("[data-rating]")?.textContent) || 0;
+    const before = [...answersBox.querySelectorAll(":scope > .answer")].find(
+      (el) => Number(el.querySelector("[data-rating]")?.textContent) < rating,
+    );
+    answersBox.insertBefore(article, before || null);
+    article.classList.add("live-new");
+    article.addEventListener("animationend", () => article.classList.remove("live-new"), { once: true });
+  }
+
+  function showBar() {
+    if (!bar || !barLink || pending.length === 0) return;
+    const first = pending[0];
+    const n = pending.length;
+    barLink.textContent = `${n} new answer${n === 1 ? "" : "s"} — show`;
+    const url = new URL(window.location.href);
+    url.searchParams.set("page", String(first.page));
+    url.hash = `answer-${first.id}`;
+    barLink.href = url.pathname + url.search + url.hash;
+    bar.classList.remove("d-none");
+  }
+
+  function onAnswer(msg) {
+    const id = Number(msg.answer);
+    if (!Number.isInteger(id) || id <= 0) return;
+    highest = Math.max(highest, id);
+    setCount(Number(msg.answers_count));
+    if (known.has(id) || document.getElementById(`answer-${id}`)) return;
+    known.add(id);
+    const target = Number(msg.page) || 1;
+    if (onLastPage && target === page) {
+      const article = fromServerPartial(String(msg.html || ""));
+      if (article) {
+        insertAnswer(article);
+        return;
+      }
+    }
+    pending.push({ id, page: target });
+    showBar();
+  }
+
+  function onVote(msg) {
+    const id = Number(msg.id);
+    if (!["question", "answer"].includes(msg.target) || !Number.isInteger(id)) return;
+    document
+      .querySelectorAll(`.vote[data-target="${msg.target}"][data-id="${id}"] [data-rating]`)
+      .forEach((el) => { el.textContent = String(Number(msg.rating) || 0); });
+  }
+
+  function handle(msg) {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "answer") onAnswer(msg);
+    else if (msg.type === "vote") onVote(msg);
+    else if (msg.type === "correct") setCorrect(Number(msg.answer), msg.correct === true);
+  }
+
+  // Catch-up: one request at a time; asked again while running → run once more afterwards.
+  let catching = false;
+  let again = false;
+  async function catchUp() {
+    if (catching) { again = true; return; }
+    catching = true;
+    try {
+      do {
+        again = false;
+        for (let rounds = 0; rounds < 20; rounds++) {
+          const url = `${root.dataset.liveUrl}?after=${highest}`;
+          const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+          if (!response.ok) break;
+          const body = await response.json();
+          const messages = Array.isArray(body.messages) ? body.messages : [];
+          messages.forEach(handle);
+          setCount(Number(body.answers_count));
+          if (messages.length < 100) break; // CATCH_UP_LIMIT: more may be waiting
+        }
+      } while (again);
+    } catch {
+      // The next reconnect catches up again.
+    } finally {
+      catching = false;
+    }
+  }
+
+  let source = null;
+  let delay = 1000;
+  let timer = null;
+
+  function connect() {
+    timer = null;
+    source = new EventSource(root.dataset.subscribeUrl);
+    source.onopen = () => {
+      delay = 1000;
+      root.dataset.liveState = "open";
+      // Answers posted between rendering and subscribing (or while disconnected).
+      catchUp();
+    };
+    source.onmessage = (event) => {
+      let msg;
+      try { msg = JSON.parse(event.data); } catch { return; }
+      handle(msg);
+    };
+    source.onerror = () => {
+      // Never let the browser reconnect by itself (it would send Last-Event-ID).
+      source.close();
+      root.dataset.liveState = "reconnecting";
+      if (timer === null) {
+        const wait = delay * (0.5 + Math.random()); // jitter: not every page at once
+        delay = Math.min(delay * 2, 30000);
+        timer = setTimeout(connect, wait);
+      }
+    };
+  }
+
+  window.addEventListener("pagehide", () => { if (source) source.close(); });
+  root.dataset.liveState = "connecting";
+  connect();
+}

@@ -1,0 +1,53 @@
+"""Fixtures for tests that need a real nginx + Nchan (tests/live, tests/e2e/test_live.py).
+
+The suite runs with LIVE_BACKEND=off in the environment; these fixtures switch the settings to
+the nginx they start, on free ports, and stop it afterwards.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from .harness import Nginx
+
+
+@pytest.fixture(scope="session")
+def live_static_root():
+    """collectstatic (as symlinks) into a temp dir nginx's workers can read."""
+    root = Path(tempfile.mkdtemp(prefix="askme-static-"))
+    root.chmod(0o755)
+    with override_settings(STATIC_ROOT=root):
+        call_command("collectstatic", interactive=False, link=True, verbosity=0)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def nchan(settings):
+    """nginx + Nchan on free ports, with publishing pointed at it. No app server behind."""
+    nginx = Nginx("nchan.conf").start()
+    settings.LIVE_BACKEND = "nchan"
+    settings.LIVE_PUBLISH_URL = nginx.publish_url
+    yield nginx
+    nginx.cleanup()
+
+
+@pytest.fixture
+def live_site(live_server, settings, live_static_root, tmp_path):
+    """The whole site as users see it: nginx + Nchan in front of pytest-django's live server."""
+    host, port = live_server.thread.host, live_server.thread.port
+    host = "127.0.0.1" if host == "localhost" else host
+    nginx = Nginx(
+        "nchan.conf",
+        app_addr=f"{host}:{port}",
+        static_root=live_static_root,
+        media_root=settings.MEDIA_ROOT,
+    ).start()
+    settings.LIVE_BACKEND = "nchan"
+    settings.LIVE_PUBLISH_URL = nginx.publish_url
+    yield nginx
+    nginx.cleanup()

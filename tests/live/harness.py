@@ -1,0 +1,369 @@
+"""Real nginx + Nchan (or push-stream) for the live tests and the benches.
+
+`Nginx` renders a template from deploy/nginx/ with deploy/render_nginx.py into a fresh temp
+prefix, on free loopback ports, runs nginx in the foreground (daemon off) and stops it by the
+pid it started. Nothing here touches var/ or the ports `make up` uses.
+"""
+
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "deploy" / "nginx"
+PROBE_PREFIX = '{"probe": '
+
+
+def _renderer():
+    spec = importlib.util.spec_from_file_location("render_nginx", ROOT / "deploy/render_nginx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+class Nginx:
+    """One nginx master with its workers, on its own prefix and ports."""
+
+    def __init__(
+        self,
+        template: str = "nchan.conf",
+        *,
+        app_addr: str = "127.0.0.1:9",
+        static_root: str | Path | None = None,
+        media_root: str | Path | None = None,
+        workers: int = 2,
+        conn_per_ip: int = 64,
+        binary: str = "nginx",
+        values: dict[str, str] | None = None,
+        transform: Callable[[str], str] | None = None,
+    ) -> None:
+        self.template = TEMPLATES / template
+        self.binary = binary
+        self.prefix = Path(tempfile.mkdtemp(prefix="askme-nginx-"))
+        # Started as root, nginx runs its workers as nobody: they must reach their temp dirs.
+        self.prefix.chmod(0o755)
+        for sub in ("logs", "tmp"):
+            (self.prefix / sub).mkdir()
+        self.site_port = free_port()
+        self.publish_port = free_port()
+        self.values = _renderer().defaults()
+        self.values.update(
+            VAR_DIR=str(self.prefix),
+            NGINX_PREFIX=str(self.prefix),
+            STATIC_ROOT=str(static_root or self.prefix / "static"),
+            MEDIA_ROOT=str(media_root or self.prefix / "uploads"),
+            SITE_HOST="127.0.0.1",
+            SITE_PORT=str(self.site_port),
+            APP_ADDR=app_addr,
+            PUBLISH_PORT=str(self.publish_port),
+            WORKER_PROCESSES=str(workers),
+            LIVE_CONN_PER_IP=str(conn_per_ip),
+        )
+        self.values.update(values or {})
+        self.transform = transform
+        self.process: subprocess.Popen | None = None
+
+    # -- URLs -----------------------------------------------------------------------------
+    @property
+    def site_url(self) -> str:
+        return f"http://127.0.0.1:{self.site_port}"
+
+    @property
+    def publish_url(self) -> str:
+        return f"http://127.0.0.1:{self.publish_port}"
+
+    @property
+    def conf(self) -> Path:
+        return self.prefix / "nginx.conf"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def render(self) -> None:
+        text = _renderer().render(self.template, self.values)
+        if self.transform is not None:
+            text = self.transform(text)
+        self.conf.write_text(text)
+
+    def _cmd(self, *extra: str) -> list[str]:
+        return [self.binary, "-p", str(self.prefix), "-c", str(self.conf), *extra]
+
+    def start(self, timeout: float = 10.0) -> "Nginx":
+        self.render()
+        check = subprocess.run(self._cmd("-t", "-q"), capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
+        with open(self.prefix / "logs" / "stderr.log", "ab") as err:
+            self.process = subprocess.Popen(
+                self._cmd("-g", "daemon off;"), stdout=subprocess.DEVNULL, stderr=err
+            )
+        try:
+            wait_for_port(self.site_port, timeout)
+            wait_for_port(self.publish_port, timeout)
+            self._wait_ready(timeout)
+        except (OSError, TimeoutError):
+            self.stop()
+            raise RuntimeError(f"nginx did not start:\n{self.error_log()[-2000:]}") from None
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        """Until every worker runs, Nchan holds its inter-worker messages back and retries
+        after 1 s (ipc.c, memstore_ready()): a publish right after a start can take a second.
+        Wait for the workers, then warm the IPC path up."""
+        deadline = time.monotonic() + timeout
+        want = (
+            int(self.values["WORKER_PROCESSES"]) if self.values["WORKER_PROCESSES"].isdigit() else 1
+        )
+        while len(self.worker_pids()) < want:
+            if time.monotonic() > deadline:
+                raise TimeoutError("nginx workers did not start")
+            time.sleep(0.01)
+        if "nchan" not in self.template.name:
+            return
+        for n in range(1, 2 * want + 1):  # channels land on different owner workers
+            request = urllib.request.Request(
+                f"{self.publish_url}/pub/question-{999_999_000 + n}", data=b"{}", method="POST"
+            )
+            with contextlib.suppress(OSError):  # best effort: a crashing Nchan drops it
+                urllib.request.urlopen(request, timeout=timeout).close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Fast shutdown (SIGTERM): workers drop every connection, like a crash or a restart."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    # -- inspection -----------------------------------------------------------------------
+    def error_log(self) -> str:
+        path = self.prefix / "logs" / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def crashes(self) -> list[str]:
+        return [line for line in self.error_log().splitlines() if "exited on signal" in line]
+
+    def worker_pids(self) -> list[int]:
+        if not self.running:
+            return []
+        master = self.process.pid
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            # "pid (comm) state ppid ..." — comm may hold spaces, so split after the ")".
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == master:
+                pids.append(int(entry))
+        return sorted(pids)
+
+    def workers_rss_kb(self) -> int:
+        total = 0
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total
+
+    def channel_info(self, channel: str) -> dict:
+        """Nchan's channel info (GET on the publisher): {"messages", "subscribers", ...}."""
+        request = urllib.request.Request(
+            f"{self.publish_url}/pub/{channel}", headers={"Accept": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:  # no such channel yet
+                return {"subscribers": 0, "messages": 0}
+            raise
+
+    def publish(self, channel: str, message: dict) -> int:
+        request = urllib.request.Request(
+            f"{self.publish_url}/pub/{channel}",
+            data=json.dumps(message).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status
+
+    def sync(self, channel: str, readers: list["SSEClient"], timeout: float = 10.0) -> None:
+        """Return once a publish reaches every reader.
+
+        A subscriber has its 200 before Nchan has finished subscribing it across workers, and
+        Nchan's channel info counts subscribers only roughly, so: publish probes until every
+        reader has heard one. SSEClient keeps probes out of its events.
+        """
+        token = os.urandom(6).hex()
+        for reader in readers:
+            reader.wait_connected(timeout)
+        deadline = time.monotonic() + timeout
+        while not all(token in reader.probes for reader in readers):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{channel}: not every subscriber hears publishes")
+            self.publish(channel, {"probe": token})
+            time.sleep(0.05)
+
+
+class SSEClient:
+    """A small EventSource in a thread, for tests.
+
+    Like a browser's native EventSource it reconnects by itself after the connection drops
+    and, by default, sends the last event id it saw as Last-Event-ID: the worst case for
+    Nchan 1.3.6 (stale ids after a restart). `headers` adds raw request headers.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        path: str,
+        *,
+        send_last_event_id: bool = True,
+        headers: dict[str, str] | None = None,
+        retry: float = 0.2,
+    ) -> None:
+        self.address = (host, port)
+        self.path = path
+        self.send_last_event_id = send_last_event_id
+        self.headers = headers or {}
+        self.retry = retry
+        self.events: list[dict] = []
+        self.probes: set[str] = set()
+        self.statuses: list[int] = []
+        self.connects = 0
+        self.last_event_id = ""
+        self.connected = threading.Event()
+        self._closed = threading.Event()
+        self._sock: socket.socket | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "SSEClient":
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            if self._sock is not None:
+                self._sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(5)
+
+    def wait_connected(self, timeout: float = 5.0) -> None:
+        if not self.connected.wait(timeout):
+            raise TimeoutError(f"no EventSource connection to {self.path}")
+
+    def wait_events(self, count: int, timeout: float = 5.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self.events) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.events
+
+    def data(self) -> list[str]:
+        return [event["data"] for event in self.events]
+
+    def _run(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self._stream_once()
+            except OSError:
+                pass
+            self.connected.clear()
+            if self._closed.wait(self.retry):
+                return
+
+    def _stream_once(self) -> None:
+        headers = {"Host": "localhost", "Accept": "text/event-stream", **self.headers}
+        if self.send_last_event_id and self.last_event_id:
+            headers["Last-Event-ID"] = self.last_event_id
+        request = f"GET {self.path} HTTP/1.1\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers.items()
+        )
+        with socket.create_connection(self.address, timeout=5) as sock:
+            self._sock = sock
+            sock.settimeout(None)
+            sock.sendall((request + "\r\n").encode())
+            stream = sock.makefile("rb")
+            status = int(stream.readline().split()[1])
+            self.statuses.append(status)
+            response_headers = {}
+            while (line := stream.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                response_headers[name.strip().lower()] = value.strip()
+            if status != 200:
+                return
+            assert "chunked" not in response_headers.get("transfer-encoding", "")
+            self.connects += 1
+            self.connected.set()
+            event = {"id": None, "data": []}
+            for raw in stream:
+                line = raw.decode().rstrip("\r\n")
+                if line == "":
+                    if event["data"]:
+                        if event["id"] is not None:
+                            self.last_event_id = event["id"]
+                        data = "\n".join(event["data"])
+                        if data.startswith(PROBE_PREFIX):
+                            self.probes.add(json.loads(data)["probe"])
+                        else:
+                            self.events.append(
+                                {"id": event["id"], "data": data, "at": time.monotonic()}
+                            )
+                    event = {"id": None, "data": []}
+                elif line.startswith(":"):
+                    continue
+                else:
+                    field, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if field == "data":
+                        event["data"].append(value)
+                    elif field == "id":
+                        event["id"] = value

@@ -1,0 +1,252 @@
+"""deploy/nginx/nchan.conf under Debian's real nginx + Nchan (libnginx-mod-nchan 1.3.6)."""
+
+import json
+import socket
+import time
+
+import pytest
+import requests
+
+from live import publisher
+
+from .harness import Nginx, SSEClient
+
+pytestmark = pytest.mark.live
+
+
+def subscribe(nginx: Nginx, question_id: int, **kwargs) -> SSEClient:
+    client = SSEClient("127.0.0.1", nginx.site_port, f"/live/question/{question_id}", **kwargs)
+    return client.start()
+
+
+def test_publish_reaches_subscriber_exactly(nchan):
+    reader = subscribe(nchan, 33)
+    nchan.sync("question-33", [reader])
+    message = {
+        "type": "answer",
+        "question": 33,
+        "answer": 812,
+        "page": 3,
+        "answers_count": 61,
+        "html": '<article id="answer-812">&lt;img src=x onerror=alert(1)&gt; ünïcödé</article>',
+    }
+
+    assert publisher.publish(33, message) is True
+
+    events = reader.wait_events(1)
+    reader.close()
+    assert [json.loads(event["data"]) for event in events] == [message]
+
+
+def test_other_questions_do_not_hear_it(nchan):
+    reader = subscribe(nchan, 34)
+    nchan.sync("question-34", [reader])
+    publisher.publish(33, {"type": "vote", "target": "question", "id": 33, "rating": 1})
+    publisher.publish(34, {"type": "vote", "target": "question", "id": 34, "rating": 2})
+    events = reader.wait_events(1)
+    time.sleep(0.2)
+    reader.close()
+    assert [json.loads(e["data"])["id"] for e in events] == [34]
+
+
+def test_votes_and_correct_mark_are_published(nchan, alice, bob):
+    from tests.conftest import make_answer, make_question
+
+    question = make_question(alice)
+    answer = make_answer(question, bob)
+    reader = subscribe(nchan, question.pk)
+    nchan.sync(f"question-{question.pk}", [reader])
+
+    assert publisher.publish_vote("answer", answer, 5)
+    assert publisher.publish_correct(answer, True)
+
+    events = reader.wait_events(2)
+    reader.close()
+    assert [json.loads(e["data"]) for e in events] == [
+        {"type": "vote", "target": "answer", "id": answer.pk, "rating": 5},
+        {"type": "correct", "answer": answer.pk, "correct": True},
+    ]
+
+
+def test_a_fresh_page_is_not_replayed_the_backlog(nchan):
+    """nchan_subscriber_first_message newest: only what comes after subscribing."""
+    publisher.publish(35, {"n": "old-1"})
+    publisher.publish(35, {"n": "old-2"})
+
+    reader = subscribe(nchan, 35)
+    nchan.sync("question-35", [reader])
+    publisher.publish(35, {"n": "new"})
+    events = reader.wait_events(1)
+    time.sleep(0.2)
+    reader.close()
+    assert [json.loads(e["data"]) for e in events] == [{"n": "new"}]
+
+
+def test_last_event_id_does_not_resume(nchan):
+    """Nchan's resume is off: a (stale or valid) Last-Event-ID gets nothing replayed."""
+    assert publisher.publish(36, {"n": 1})
+    for last_event_id in ("0:0", f"{int(time.time()) - 3600}:0", f"{int(time.time())}:0", "junk"):
+        reader = subscribe(nchan, 36, headers={"Last-Event-ID": last_event_id})
+        reader.wait_connected()
+        time.sleep(0.1)
+        reader.close()
+        assert reader.statuses == [200]
+        assert reader.events == [], last_event_id
+    assert nchan.crashes() == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"If-Modified-Since": "Thu, 01 Jan 2026 00:00:00 GMT", "If-None-Match": "0"},
+        {"If-Modified-Since": "Thu, 01 Jan 2026 00:00:00 GMT"},
+        {"If-None-Match": "1700000000:0"},
+    ],
+)
+def test_message_id_headers_are_refused(nchan, headers):
+    """Nchan reads a message id from these before nchan_subscriber_last_message_id."""
+    response = requests.get(
+        f"{nchan.site_url}/live/question/37",
+        headers={"Accept": "text/event-stream", **headers},
+        timeout=2,
+    )
+    assert response.status_code == 400
+
+
+def test_subscriber_location_is_get_only_and_validates_ids(nchan):
+    url = f"{nchan.site_url}/live/question"
+    assert requests.post(f"{url}/37", data="x", timeout=2).status_code == 403
+    for bad in ("abc", "0", "-1", "1/2", "1x", "9" * 19):
+        assert requests.get(f"{url}/{bad}", timeout=2).status_code == 404, bad
+
+
+def test_publisher_is_unreachable_from_the_public_port(nchan):
+    reader = subscribe(nchan, 1)
+    nchan.sync("question-1", [reader])
+    for path in ("/pub/question-1", "/pub?id=question-1", "/pub"):
+        response = requests.post(nchan.site_url + path, data='{"n": 1}', timeout=2)
+        assert response.status_code in (403, 404), path
+    time.sleep(0.2)
+    reader.close()
+    assert reader.events == []
+    # The publisher's server block listens on the loopback interface only.
+    assert f"listen 127.0.0.1:{nchan.publish_port};" in nchan.conf.read_text()
+    other_ips = {
+        info[4][0]
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        if not info[4][0].startswith("127.")
+    }
+    for ip in other_ips:
+        with pytest.raises(OSError):
+            socket.create_connection((ip, nchan.publish_port), timeout=1).close()
+
+
+def test_invalid_channels_are_rejected(nchan):
+    for bad in ("question-abc", "question-0", "answer-1", "question-1-2", "question-", "x"):
+        response = requests.post(f"{nchan.publish_url}/pub/{bad}", data="{}", timeout=2)
+        assert response.status_code == 404, bad
+        with pytest.raises(ValueError):
+            publisher.publish_url(bad)
+    for bad_id in (0, -3, "1; rm", "../1", None):
+        assert publisher.publish(bad_id, {"type": "x"}) is False
+    assert requests.post(f"{nchan.publish_url}/elsewhere", data="{}", timeout=2).status_code == 404
+
+
+def test_publish_fails_fast_and_quietly_when_nginx_is_down(nchan, caplog):
+    nchan.stop()
+    started = time.monotonic()
+    assert publisher.publish(38, {"type": "vote"}) is False
+    assert time.monotonic() - started < 0.6
+    assert "live publish for question 38 failed" in caplog.text
+
+
+def test_publish_gives_up_after_half_a_second_on_a_hung_server(settings, caplog):
+    """A comet server that accepts but never answers costs the request at most the timeout."""
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)
+        settings.LIVE_BACKEND = "nchan"
+        settings.LIVE_PUBLISH_URL = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        started = time.monotonic()
+        assert publisher.publish(42, {"type": "vote"}) is False
+        elapsed = time.monotonic() - started
+    assert settings.LIVE_PUBLISH_TIMEOUT <= 0.5
+    assert 0.4 < elapsed < 0.8
+    assert "live publish for question 42 failed" in caplog.text
+
+
+def test_per_ip_connection_limit(settings):
+    nginx = Nginx("nchan.conf", conn_per_ip=3).start()
+    try:
+        readers = [subscribe(nginx, 39) for _ in range(3)]
+        for reader in readers:
+            reader.wait_connected()
+        response = requests.get(f"{nginx.site_url}/live/question/39", timeout=2)
+        assert response.status_code == 429
+    finally:
+        for reader in readers:
+            reader.close()
+        nginx.cleanup()
+
+
+def _restart_with_stale_subscribers(
+    nginx: Nginx, question_id: int, count: int = 6, strict: bool = True
+) -> list:
+    """Subscribers attached; nginx restarts (its message store is gone); they reconnect at once
+    with the now-stale Last-Event-ID they last saw, as browsers' EventSource does; then several
+    messages are published. This is what crashes Nchan 1.3.6 (slact/nchan#676)."""
+    channel = f"question-{question_id}"
+    readers = [subscribe(nginx, question_id) for _ in range(count)]
+    nginx.sync(channel, readers)
+    publish = f"{nginx.publish_url}/pub/{channel}"
+    requests.post(publish, data=json.dumps({"n": 0}), timeout=2)
+    for reader in readers:
+        reader.wait_events(1)
+    assert all(reader.last_event_id for reader in readers)
+
+    nginx.restart()
+    if strict:
+        nginx.sync(channel, readers)
+    else:  # an unprotected Nchan keeps dropping them: just give them time to come back
+        time.sleep(0.6)
+    for n in range(1, 4):
+        requests.post(publish, data=json.dumps({"n": n}), timeout=2)
+    if strict:
+        for reader in readers:
+            reader.wait_events(4, timeout=3)
+    time.sleep(0.3)
+    for reader in readers:
+        reader.close()
+    return readers
+
+
+def test_restart_with_subscribers_attached_keeps_every_worker_alive(nchan):
+    readers = _restart_with_stale_subscribers(nchan, 40)
+
+    assert nchan.crashes() == []
+    assert "Assertion" not in nchan.error_log()
+    assert len(nchan.worker_pids()) == 2
+    for reader in readers:
+        assert reader.connects == 2
+        assert [json.loads(data)["n"] for data in reader.data()] == [0, 1, 2, 3]
+
+
+def test_the_restart_recipe_does_crash_an_unprotected_nchan():
+    """Control for the test above: with Nchan's default message-id handling (resume from
+    Last-Event-ID) the same recipe kills a worker on Debian's Nchan 1.3.6. If this Nchan no
+    longer has the bug, there is nothing to show."""
+
+    def unprotected(conf: str) -> str:
+        conf = conf.replace("nchan_subscriber_last_message_id $askme_no_resume;", "")
+        assert "$askme_no_resume;" not in conf
+        return conf
+
+    nginx = Nginx("nchan.conf", transform=unprotected).start()
+    try:
+        _restart_with_stale_subscribers(nginx, 41, strict=False)
+        crashes = nginx.crashes()
+    finally:
+        nginx.cleanup()
+    if not crashes:
+        pytest.skip("this Nchan survives stale Last-Event-IDs (slact/nchan#676 fixed)")
+    assert "exited on signal" in crashes[0]
