@@ -28,17 +28,18 @@ render() {
   flock_bin="$(command -v flock || echo /usr/bin/flock)"
   # Plain string replacement (no regex, no & magic); then cron's one special character: a bare
   # % would become a newline, so escape it (a URL-encoded password may have one).
-  grep -v '^[[:space:]]*\(#\|$\)' deploy/crontab | head -1 | awk \
-    -v root="$ROOT" -v var="$VAR_DIR" -v env="$env" -v flock="$flock_bin" -v minutes="$MINUTES" '
+  # Values go in through ENVIRON, not -v, so awk does not interpret backslashes in them.
+  grep -v '^[[:space:]]*\(#\|$\)' deploy/crontab | head -1 | \
+    R_ROOT="$ROOT" R_VAR="$VAR_DIR" R_ENV="$env" R_FLOCK="$flock_bin" R_MINUTES="$MINUTES" awk '
     function rep(s, from, to,    out, i) {
       out = ""
       while ((i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) }
       return out s
     }
     {
-      line = rep($0, "@MINUTES@", minutes); line = rep(line, "@ROOT@", root)
-      line = rep(line, "@VAR@", var); line = rep(line, "@FLOCK@", flock)
-      line = rep(line, "@ENV@", rep(env, "%", "\\%"))
+      line = rep($0, "@MINUTES@", ENVIRON["R_MINUTES"]); line = rep(line, "@ROOT@", ENVIRON["R_ROOT"])
+      line = rep(line, "@VAR@", ENVIRON["R_VAR"]); line = rep(line, "@FLOCK@", ENVIRON["R_FLOCK"])
+      line = rep(line, "@ENV@", rep(ENVIRON["R_ENV"], "%", "\\%"))
       print line
     }'
 }
