@@ -11,6 +11,8 @@ case "${1:-run}" in
 esac
 [ -n "${ASKME_EXTRA_APT:-}" ] && read -r -a extra <<<"$ASKME_EXTRA_APT" && wanted+=("${extra[@]}")
 
+# memcached when the site is told to use a memcached cache.
+case "${CACHE_URL:-}" in pymemcache://* | memcached://*) wanted+=(memcached) ;; esac
 # Toolchain pieces only when their command is missing (the machine may bring its own Node/Python).
 command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || wanted+=(curl)
