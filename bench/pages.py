@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Page latency and throughput through nginx + gunicorn: wrk against each page, one table.
+
+    bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
+    bench/pages.py [--db-url postgres://…] [--duration 10] [--high 16]
+
+Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and a minimal nginx proxy (free port,
+prefix in a temp dir) against the database, fills the sidebar cache, warms each URL, then runs
+wrk twice per URL: one connection (latency: p50, p99) and --high connections (throughput).
+Stops what it started, by pid. Needs Debian's `wrk` and `nginx`.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = ROOT / ".venv" / "bin" / "python"
+
+NGINX_CONF = """
+{user_line}
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    keepalive_requests 100000;
+    upstream askme_app {{ server {app}; keepalive 32; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://askme_app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def urls() -> list[tuple[str, str]]:
+    """The pages of the issue, picked from the data: the busiest tag, question and user."""
+    from django.db.models import Count
+
+    from qa.models import QUESTIONS_PER_PAGE, Question, Tag
+
+    tag = Tag.objects.annotate(n=Count("questions")).order_by("-n").first()
+    crowded = Question.objects.order_by("-answers_count").first()
+    typical = Question.objects.filter(answers_count__gte=10).order_by("id").first()
+    author = (
+        Question.objects.values("author__username")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["author__username"]
+    )
+    tag_pages = max(1, -(-tag.n // QUESTIONS_PER_PAGE))
+    answer_pages = max(1, -(-crowded.answers_count // 30))
+    return [
+        ("new", "/"),
+        ("hot", "/hot/"),
+        ("new, deep", "/?page=4000"),
+        ("hot, deep", "/hot/?page=4000"),
+        (f"tag ({tag.n} q.)", f"/tag/{tag.name}/"),
+        ("tag, deep", f"/tag/{tag.name}/?page={tag_pages * 9 // 10}"),
+        (f"question ({typical.answers_count} a.)", f"/question/{typical.pk}/"),
+        (f"question ({crowded.answers_count} a.)", f"/question/{crowded.pk}/"),
+        ("question, deep", f"/question/{crowded.pk}/?page={answer_pages * 9 // 10}"),
+        ("user (most questions)", f"/user/{author}/"),
+    ]
+
+
+def wrk(url: str, connections: int, duration: int) -> dict:
+    threads = 1 if connections == 1 else 2
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def wait_for(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                response.read()
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--high", type=int, default=16, help="connections for throughput")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
+    args = parser.parse_args()
+    if not args.db_url:
+        args.db_url = subprocess.check_output(
+            [ROOT / "bin" / "pg.sh", "url", "askme_scale"], text=True
+        ).strip()
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            print(f"{tool} not found: apt-get install {tool}", file=sys.stderr)
+            return 1
+
+    tmp = Path(tempfile.mkdtemp(prefix="askme-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.db_url,
+        "CACHE_URL": os.environ.get("CACHE_URL", f"file://{tmp}/cache"),
+        "LIVE_BACKEND": "off",
+        "DEBUG": "",
+        "VAR_DIR": str(tmp),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
+    if args.workers:
+        env["GUNICORN_WORKERS"] = str(args.workers)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
+    import django
+
+    django.setup()
+    pages = urls()
+
+    app_port, site_port = free_port(), free_port()
+    for sub in ("run", "log", "nginx/tmp"):
+        (tmp / sub).mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp, 0o755)
+    os.chmod(tmp / "nginx" / "tmp", 0o777)
+    (tmp / "nginx" / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            user_line="user nobody nogroup;" if os.geteuid() == 0 else "",
+            prefix=tmp / "nginx",
+            app=f"127.0.0.1:{app_port}",
+            port=site_port,
+        )
+    )
+    manage = [str(PY), str(ROOT / "manage.py")]
+    subprocess.run([*manage, "refresh_sidebar"], env=env, cwd=ROOT, check=False)
+    gunicorn = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "askme.wsgi:application",
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{app_port}",
+            "--pid",
+            str(tmp / "run" / "gunicorn.pid"),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    nginx = ["nginx", "-p", str(tmp / "nginx"), "-c", str(tmp / "nginx" / "nginx.conf")]
+    base = f"http://127.0.0.1:{site_port}"
+    try:
+        subprocess.run(nginx, check=True)
+        wait_for(base + "/")
+        print(
+            f"wrk {args.duration} s per run through nginx → gunicorn "
+            f"({env.get('GUNICORN_WORKERS', 'default')} workers), {os.cpu_count()} CPUs, "
+            f"database {args.db_url.rsplit('/', 1)[-1]}",
+            flush=True,
+        )
+        header = (
+            f"| page | URL | p50 ms (c=1) | p99 ms (c=1) | req/s (c=1) "
+            f"| p99 ms (c={args.high}) | req/s (c={args.high}) |"
+        )
+        rows = [header, "|" + "---|" * 7]
+        for label, path in pages:
+            for _ in range(20):  # warm the worker processes and the database's cache
+                wait_for(base + path)
+            low = wrk(base + path, 1, args.duration)
+            high = wrk(base + path, args.high, args.duration)
+            errors = low["errors"] + high["errors"]
+            row = (
+                f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {low['rps']:.0f} "
+                f"| {high['p99']:.1f} | {high['rps']:.0f} |" + (f" {errors} errors" if errors else "")
+            )
+            rows.append(row)
+            print(row, flush=True)
+        print("\n" + "\n".join(rows))
+    finally:
+        subprocess.run([*nginx, "-s", "quit"], check=False)
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
