@@ -215,8 +215,8 @@ def main() -> int:
             errors = low["errors"] + high["errors"]
             row = (
                 f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {low['rps']:.0f} "
-                f"| {high['p99']:.1f} | {high['rps']:.0f} |" + (f" {errors} errors" if errors else "")
-            )
+                f"| {high['p99']:.1f} | {high['rps']:.0f} |"
+            ) + (f" {errors} errors" if errors else "")
             rows.append(row)
             print(row, flush=True)
         print("\n" + "\n".join(rows))
