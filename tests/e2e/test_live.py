@@ -17,6 +17,7 @@ PASSWORD = "pass-word-123"
 # nginx + Nchan in front of the live server, from tests/live.
 live_site = fixtures.live_site
 live_static_root = fixtures.live_static_root
+push_stream_site = fixtures.push_stream_site  # skipped unless PUSH_STREAM_NGINX is set
 
 
 def log_in(page, base: str, username: str) -> None:
@@ -186,3 +187,20 @@ def test_answering_works_and_is_quick_when_nginx_is_down(live_site, live_server,
     expect(a.locator(f"#answer-{answer.pk}")).to_contain_text("Still works.")
     assert time.monotonic() - started < 2
     assert answer.author == bob
+
+
+def test_push_stream_backend_delivers_to_the_page(push_stream_site, new_page):
+    """The second backend, same page and live.js: only nginx's config differs."""
+    base = push_stream_site.site_url
+    alice, bob = make_user("alice"), make_user("bob")
+    question = make_question(alice)
+    first = make_answer(question, alice)
+    b = new_page()
+    open_live(b, f"{base}/question/{question.pk}/")
+
+    answer = answer_create(question=question, author=bob, text="Via **push-stream**.")
+    vote_set(user=bob, target=first, value=1)
+
+    expect(b.locator(f"#answer-{answer.pk} .markdown strong")).to_have_text("push-stream")
+    expect(b.locator(f"#answer-{first.pk} [data-rating]")).to_have_text("1")
+    expect(b.locator("#answers-count")).to_have_text("2")

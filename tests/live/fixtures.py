@@ -4,6 +4,7 @@ The suite runs with LIVE_BACKEND=off in the environment; these fixtures switch t
 the nginx they start, on free ports, and stop it afterwards.
 """
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,7 +38,7 @@ def nchan(settings):
 
 
 @pytest.fixture
-def live_site(live_server, settings, live_static_root, tmp_path):
+def live_site(live_server, settings, live_static_root):
     """The whole site as users see it: nginx + Nchan in front of pytest-django's live server."""
     host, port = live_server.thread.host, live_server.thread.port
     host = "127.0.0.1" if host == "localhost" else host
@@ -48,6 +49,47 @@ def live_site(live_server, settings, live_static_root, tmp_path):
         media_root=settings.MEDIA_ROOT,
     ).start()
     settings.LIVE_BACKEND = "nchan"
+    settings.LIVE_PUBLISH_URL = nginx.publish_url
+    yield nginx
+    nginx.cleanup()
+
+
+PUSH_STREAM_NGINX = os.environ.get("PUSH_STREAM_NGINX", "")
+
+
+def _push_stream_binary() -> str:
+    """An nginx built with nginx-push-stream-module (Debian has none): PUSH_STREAM_NGINX."""
+    if not PUSH_STREAM_NGINX:
+        pytest.skip("set PUSH_STREAM_NGINX to an nginx built with nginx-push-stream-module")
+    if not os.access(PUSH_STREAM_NGINX, os.X_OK):
+        pytest.fail(f"PUSH_STREAM_NGINX={PUSH_STREAM_NGINX} is not an executable")
+    return PUSH_STREAM_NGINX
+
+
+@pytest.fixture
+def push_stream(settings):
+    """nginx + push-stream on free ports, with publishing pointed at it."""
+    nginx = Nginx("push-stream.conf", binary=_push_stream_binary()).start()
+    settings.LIVE_BACKEND = "push_stream"
+    settings.LIVE_PUBLISH_URL = nginx.publish_url
+    yield nginx
+    nginx.cleanup()
+
+
+@pytest.fixture
+def push_stream_site(live_server, settings, live_static_root):
+    """The whole site behind nginx + push-stream, in front of pytest-django's live server."""
+    binary = _push_stream_binary()
+    host, port = live_server.thread.host, live_server.thread.port
+    host = "127.0.0.1" if host == "localhost" else host
+    nginx = Nginx(
+        "push-stream.conf",
+        binary=binary,
+        app_addr=f"{host}:{port}",
+        static_root=live_static_root,
+        media_root=settings.MEDIA_ROOT,
+    ).start()
+    settings.LIVE_BACKEND = "push_stream"
     settings.LIVE_PUBLISH_URL = nginx.publish_url
     yield nginx
     nginx.cleanup()

@@ -6,6 +6,7 @@ pid it started. Nothing here touches var/ or the ports `make up` uses.
 """
 
 import contextlib
+import http.client
 import importlib.util
 import json
 import os
@@ -145,7 +146,7 @@ class Nginx:
             if time.monotonic() > deadline:
                 raise TimeoutError("nginx workers did not start")
             time.sleep(0.01)
-        if "nchan" not in self.template.name:
+        if self.push_stream:
             return
         for n in range(1, 2 * want + 1):  # channels land on different owner workers
             request = urllib.request.Request(
@@ -216,7 +217,7 @@ class Nginx:
     def channel_info(self, channel: str) -> dict:
         """Nchan's channel info (GET on the publisher): {"messages", "subscribers", ...}."""
         request = urllib.request.Request(
-            f"{self.publish_url}/pub/{channel}", headers={"Accept": "application/json"}
+            self.publish_url + self.publish_path(channel), headers={"Accept": "application/json"}
         )
         try:
             with urllib.request.urlopen(request, timeout=2) as response:
@@ -226,9 +227,16 @@ class Nginx:
                 return {"subscribers": 0, "messages": 0}
             raise
 
+    @property
+    def push_stream(self) -> bool:
+        return self.template.name == "push-stream.conf"
+
+    def publish_path(self, channel: str) -> str:
+        return f"/pub?id={channel}" if self.push_stream else f"/pub/{channel}"
+
     def publish(self, channel: str, message: dict) -> int:
         request = urllib.request.Request(
-            f"{self.publish_url}/pub/{channel}",
+            self.publish_url + self.publish_path(channel),
             data=json.dumps(message).encode(),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
@@ -321,42 +329,26 @@ class SSEClient:
                 return
 
     def _stream_once(self) -> None:
-        headers = {"Host": "localhost", "Accept": "text/event-stream", **self.headers}
+        headers = {"Accept": "text/event-stream", **self.headers}
         if self.send_last_event_id and self.last_event_id:
             headers["Last-Event-ID"] = self.last_event_id
-        request = f"GET {self.path} HTTP/1.1\r\n" + "".join(
-            f"{name}: {value}\r\n" for name, value in headers.items()
-        )
-        with socket.create_connection(self.address, timeout=5) as sock:
-            self._sock = sock
+        conn = http.client.HTTPConnection(*self.address, timeout=5)
+        try:
+            conn.request("GET", self.path, headers=headers)
+            self._sock = sock = conn.sock
+            response = conn.getresponse()  # reads chunked bodies (push-stream) transparently
             sock.settimeout(None)
-            sock.sendall((request + "\r\n").encode())
-            stream = sock.makefile("rb")
-            status = int(stream.readline().split()[1])
-            self.statuses.append(status)
-            response_headers = {}
-            while (line := stream.readline()) not in (b"\r\n", b"\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                response_headers[name.strip().lower()] = value.strip()
-            if status != 200:
+            self.statuses.append(response.status)
+            if response.status != 200:
                 return
-            assert "chunked" not in response_headers.get("transfer-encoding", "")
             self.connects += 1
             self.connected.set()
             event = {"id": None, "data": []}
-            for raw in stream:
+            for raw in response:
                 line = raw.decode().rstrip("\r\n")
                 if line == "":
                     if event["data"]:
-                        if event["id"] is not None:
-                            self.last_event_id = event["id"]
-                        data = "\n".join(event["data"])
-                        if data.startswith(PROBE_PREFIX):
-                            self.probes.add(json.loads(data)["probe"])
-                        else:
-                            self.events.append(
-                                {"id": event["id"], "data": data, "at": time.monotonic()}
-                            )
+                        self._dispatch(event["id"], "\n".join(event["data"]))
                     event = {"id": None, "data": []}
                 elif line.startswith(":"):
                     continue
@@ -367,3 +359,15 @@ class SSEClient:
                         event["data"].append(value)
                     elif field == "id":
                         event["id"] = value
+        except http.client.HTTPException:
+            pass
+        finally:
+            conn.close()
+
+    def _dispatch(self, event_id: str | None, data: str) -> None:
+        if event_id is not None:
+            self.last_event_id = event_id
+        if data.startswith(PROBE_PREFIX):
+            self.probes.add(json.loads(data)["probe"])
+        else:
+            self.events.append({"id": event_id, "data": data, "at": time.monotonic()})
