@@ -22,7 +22,9 @@ def _parser() -> MarkdownIt:
     )
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> SafeString:
+    """Rendered HTML for a text; the LRU keeps hot question pages from re-parsing per request."""
     html = _parser().render(text or "")
     clean = nh3.clean(
         html,
