@@ -2,7 +2,9 @@
 
 Both backends order by: does the whole query match the title alone, then the relevance score
 (ts_rank over weights A/B on PostgreSQL, bm25 with the title weighted ×10 on SQLite), then the
-newest id. Snippets carry private-use marker characters (from FTS5's snippet() on SQLite, from
+newest id. When more than CANDIDATES questions match, only the newest CANDIDATES are ranked and
+shown: ranking costs a read of every candidate, and a two-letter prefix can match most of the
+site. Snippets carry private-use marker characters (from FTS5's snippet() on SQLite, from
 highlight.py on PostgreSQL); `marked` escapes everything and turns only balanced markers
 into <mark>.
 """
@@ -28,6 +30,9 @@ logger = logging.getLogger("search")
 MARKER_RE = re.compile(f"([{START}{STOP}])")
 SNIPPET_WORDS = 32
 SUGGESTIONS = 8
+# Ranking reads every candidate's index entry, so it is bounded: when more questions match,
+# the newest CANDIDATES of them are ranked (a two-letter prefix can match most of the site).
+CANDIDATES = 1000
 
 
 def marked(text: str) -> SafeString:
@@ -71,23 +76,32 @@ class _Postgres:
         joiner = " || " if query.prefix_or else " && "
         return f"({joiner.join(parts)})", params
 
-    def ranked_ids(self, query: SearchQuery, limit: int, offset: int) -> list[int]:
+    def ranked_ids(self, query: SearchQuery, limit: int, offset: int, titles_only: bool) -> list:
+        # The tsquery is written out where it is used (not in a CTE): the planner folds it to a
+        # constant and estimates how many rows match, which picks the plan for the window.
         tsquery, params = self.tsquery(query)
+        if titles_only:
+            sql = (
+                "SELECT id FROM (SELECT id, search_title FROM qa_question "
+                f"WHERE search_title @@ {tsquery} ORDER BY id DESC LIMIT %s) AS candidates "
+                f"ORDER BY ts_rank(search_title, {tsquery}) DESC, id DESC LIMIT %s OFFSET %s"
+            )
+            return _column(sql, [*params, CANDIDATES, *params, limit, offset])
         sql = (
-            f"SELECT id FROM qa_question, (SELECT {tsquery} AS query) AS s "
-            "WHERE search_vector @@ s.query "
-            "ORDER BY ts_filter(search_vector, '{a}') @@ s.query DESC, "
-            "ts_rank(search_vector, s.query) DESC, id DESC LIMIT %s OFFSET %s"
+            "SELECT id FROM (SELECT id, search_title, search_vector FROM qa_question "
+            f"WHERE search_vector @@ {tsquery} ORDER BY id DESC LIMIT %s) AS candidates "
+            f"ORDER BY search_title @@ {tsquery} DESC, "
+            f"ts_rank(search_vector, {tsquery}) DESC, id DESC LIMIT %s OFFSET %s"
         )
-        return _column(sql, [*params, limit, offset])
+        return _column(sql, [*params, CANDIDATES, *params, *params, limit, offset])
 
-    def count(self, query: SearchQuery) -> int:
+    def count(self, query: SearchQuery, cap: int) -> int:
         tsquery, params = self.tsquery(query)
         sql = (
-            f"SELECT count(*) FROM qa_question, (SELECT {tsquery} AS query) AS s "
-            "WHERE search_vector @@ s.query"
+            "SELECT count(*) FROM (SELECT 1 FROM qa_question "
+            f"WHERE search_vector @@ {tsquery} LIMIT %s) AS matches"
         )
-        return _column(sql, params)[0]
+        return _column(sql, [*params, cap])[0]
 
     def highlights(self, query: SearchQuery, questions: dict[int, Question]) -> dict:
         """In Python: ts_headline would drop `<div>`-like words as HTML tags."""
@@ -101,27 +115,49 @@ class _Postgres:
 
 
 class _Sqlite:
-    def ranked_ids(self, query: SearchQuery, limit: int, offset: int) -> list[int]:
-        sql = (
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY "
-            f"rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) DESC, "
-            "rank, rowid DESC LIMIT %s OFFSET %s"
-        )
-        return _column(sql, [query.fts5(), query.fts5(column="title"), limit, offset])
+    MATCH = f"{FTS_TABLE} MATCH %s"
 
-    def count(self, query: SearchQuery) -> int:
-        sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-        return _column(sql, [query.fts5()])[0]
+    def ranked_ids(self, query: SearchQuery, limit: int, offset: int, titles_only: bool) -> list:
+        # The window: rowids at or above the CANDIDATES-th newest match (FTS5 walks a doclist
+        # in rowid order and seeks to a rowid bound, so both steps are cheap).
+        match, in_title = query.fts5(), query.fts5(column="title")
+        if titles_only:
+            match = in_title
+        floor = _column(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {self.MATCH} ORDER BY rowid DESC "
+            "LIMIT 1 OFFSET %s",
+            [match, CANDIDATES - 1],
+        )
+        floor = floor[0] if floor else 0
+        if titles_only:
+            sql = (
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {self.MATCH} AND rowid >= %s "
+                "ORDER BY rank, rowid DESC LIMIT %s OFFSET %s"
+            )
+            return _column(sql, [match, floor, limit, offset])
+        sql = (
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {self.MATCH} AND rowid >= %s ORDER BY "
+            f"rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {self.MATCH} AND rowid >= %s) "
+            "DESC, rank, rowid DESC LIMIT %s OFFSET %s"
+        )
+        return _column(sql, [match, floor, in_title, floor, limit, offset])
+
+    def count(self, query: SearchQuery, cap: int) -> int:
+        sql = f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {self.MATCH} LIMIT %s)"
+        return _column(sql, [query.fts5(), cap])[0]
 
     def highlights(self, query: SearchQuery, questions: dict[int, Question]) -> dict:
-        ids = list(questions)
-        placeholders = ", ".join(["%s"] * len(ids))
-        sql = (
+        # One `rowid = ?` lookup per question (FTS5 seeks to it); `rowid IN (…)` would walk
+        # the whole doclist of a common word.
+        one = (
             f"SELECT rowid, highlight({FTS_TABLE}, 0, %s, %s), "
             f"snippet({FTS_TABLE}, 1, %s, %s, '…', {SNIPPET_WORDS}) "
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({placeholders})"
+            f"FROM {FTS_TABLE} WHERE {self.MATCH} AND rowid = %s"
         )
-        rows = _rows(sql, [START, STOP, START, STOP, query.fts5(), *ids])
+        params = []
+        for pk in questions:
+            params += [START, STOP, START, STOP, query.fts5(), pk]
+        rows = _rows(" UNION ALL ".join([one] * len(questions)), params)
         return {pk: Highlight(title, snippet) for pk, title, snippet in rows}
 
 
@@ -162,13 +198,16 @@ def _guarded(default):
 
 
 @_guarded(default=[])
-def search_ids(query: SearchQuery, *, limit: int, offset: int = 0) -> list[int]:
-    return _backend().ranked_ids(query, limit, offset)
+def search_ids(
+    query: SearchQuery, *, limit: int, offset: int = 0, titles_only: bool = False
+) -> list[int]:
+    return _backend().ranked_ids(query, limit, offset, titles_only)
 
 
 @_guarded(default=0)
-def search_count(query: SearchQuery) -> int:
-    return _backend().count(query)
+def search_count(query: SearchQuery, cap: int | None = None) -> int:
+    """How many questions match, counted up to `cap` (default: one more than can be shown)."""
+    return _backend().count(query, CANDIDATES + 1 if cap is None else cap)
 
 
 @_guarded(default={})
@@ -178,8 +217,12 @@ def search_highlights(query: SearchQuery, questions: dict[int, Question]) -> dic
 
 
 def suggestions(query: SearchQuery) -> list[dict]:
-    """At most 8 {id, title, url} for the dropdown, best first."""
-    ids = search_ids(query, limit=SUGGESTIONS)
+    """At most 8 {id, title, url} for the dropdown, best first.
+
+    Only titles are searched: the dropdown shows titles, and a suggestion whose title does not
+    contain what was typed looks like a mistake. (It is also much cheaper: titles are short.)
+    """
+    ids = search_ids(query, limit=SUGGESTIONS, titles_only=True)
     titles = dict(Question.objects.filter(pk__in=ids).values_list("pk", "title"))
     return [
         {"id": pk, "title": titles[pk], "url": reverse("question", args=[pk])}
@@ -196,9 +239,19 @@ class SearchResults:
         self._count: int | None = None
 
     def count(self) -> int:
+        """How many results can be paged through: at most CANDIDATES."""
+        return min(self.matches, CANDIDATES)
+
+    @property
+    def matches(self) -> int:
+        """Matching questions, counted up to CANDIDATES + 1 (more means "over CANDIDATES")."""
         if self._count is None:
             self._count = search_count(self.query)
         return self._count
+
+    @property
+    def capped(self) -> bool:
+        return self.matches > CANDIDATES
 
     def __len__(self) -> int:
         return self.count()

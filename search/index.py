@@ -1,8 +1,9 @@
 """The full-text index, kept up to date by the database itself.
 
-PostgreSQL: a `search_vector` tsvector column on qa_question (title weight A, text weight B),
-filled by a trigger, with a GIN index. A trigger rather than a generated column so that other
-apps' migrations can still ALTER the title and text columns.
+PostgreSQL: a `search_vector` tsvector column on qa_question (title weight A, text weight B)
+and a small title-only `search_title`, filled by a trigger, each with a GIN index. A trigger
+rather than a generated column so that other apps' migrations can still ALTER the title and
+text columns.
 
 SQLite: an FTS5 table over qa_question (external content, so the text is stored once) kept in
 sync by insert/update/delete triggers. Django rebuilds a SQLite table for some schema changes,
@@ -33,14 +34,20 @@ def search_config() -> str:
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
-def pg_function_sql(config: str) -> str:
+def pg_function_sql(config: str, with_title: bool = True) -> str:
+    """The trigger function; `with_title` is False only for migration 0001 (before 0002)."""
+    title = (
+        f"  NEW.search_title := to_tsvector('{config}'::regconfig, coalesce(NEW.title, ''));\n"
+        if with_title
+        else ""
+    )
     return f"""
 CREATE OR REPLACE FUNCTION search_question_vector() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   NEW.search_vector :=
     setweight(to_tsvector('{config}'::regconfig, coalesce(NEW.title, '')), 'A') ||
     setweight(to_tsvector('{config}'::regconfig, coalesce(NEW.text, '')), 'B');
-  RETURN NEW;
+{title}  RETURN NEW;
 END
 $$"""
 
@@ -48,15 +55,36 @@ $$"""
 def pg_forward_sql(config: str) -> list[str]:
     return [
         "ALTER TABLE qa_question ADD COLUMN search_vector tsvector",
-        pg_function_sql(config),
+        pg_function_sql(config, with_title=False),
         "CREATE TRIGGER search_question_vector_ins BEFORE INSERT ON qa_question "
         "FOR EACH ROW EXECUTE FUNCTION search_question_vector()",
         "CREATE TRIGGER search_question_vector_upd BEFORE UPDATE OF title, text ON qa_question "
         "FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title "
         "OR OLD.text IS DISTINCT FROM NEW.text) EXECUTE FUNCTION search_question_vector()",
         pg_comment_sql(config),
-        pg_fill_sql(config),
+        pg_fill_sql(config, with_title=False),
         "CREATE INDEX search_question_vector_gin ON qa_question USING gin (search_vector)",
+    ]
+
+
+def pg_title_forward_sql(config: str) -> list[str]:
+    """Migration 0002: a title-only vector, small and never TOASTed, for suggestions and the
+    "title matches first" test (ts_filter on the full vector had to read it whole)."""
+    return [
+        "ALTER TABLE qa_question ADD COLUMN search_title tsvector",
+        pg_function_sql(config),
+        pg_comment_sql(config),
+        f"UPDATE qa_question SET search_title = to_tsvector('{config}'::regconfig, "
+        "coalesce(title, ''))",
+        "CREATE INDEX search_question_title_gin ON qa_question USING gin (search_title)",
+    ]
+
+
+def pg_title_reverse_sql(config: str) -> list[str]:
+    return [
+        pg_function_sql(config, with_title=False),
+        "DROP INDEX IF EXISTS search_question_title_gin",
+        "ALTER TABLE qa_question DROP COLUMN IF EXISTS search_title",
     ]
 
 
@@ -65,11 +93,16 @@ def pg_comment_sql(config: str) -> str:
     return f"COMMENT ON FUNCTION search_question_vector() IS 'config={config}'"
 
 
-def pg_fill_sql(config: str) -> str:
+def pg_fill_sql(config: str, with_title: bool = True) -> str:
+    title = (
+        f", search_title = to_tsvector('{config}'::regconfig, coalesce(title, ''))"
+        if with_title
+        else ""
+    )
     return (
         "UPDATE qa_question SET search_vector = "
         f"setweight(to_tsvector('{config}'::regconfig, coalesce(title, '')), 'A') || "
-        f"setweight(to_tsvector('{config}'::regconfig, coalesce(text, '')), 'B')"
+        f"setweight(to_tsvector('{config}'::regconfig, coalesce(text, '')), 'B'){title}"
     )
 
 

@@ -6,6 +6,7 @@ from qa.decorators import json_endpoint
 from qa.models import QUESTIONS_PER_PAGE
 from qa.pagination import paginate
 
+from . import engine
 from .engine import SearchResults, suggestions
 from .query import parse_query
 
@@ -14,19 +15,25 @@ from .query import parse_query
 def search(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     query = parse_query(raw)
-    page = paginate(request, SearchResults(query), QUESTIONS_PER_PAGE)
+    results = SearchResults(query)
+    page = paginate(request, results, QUESTIONS_PER_PAGE)
     if not raw.strip():
         message = "Type a few words to search questions by title and text."
     elif query.is_empty:
         message = "Nothing to search for: use some words (letters or digits)."
     elif not page.paginator.count:
         message = "No questions match your search."
+    elif results.capped:
+        message = (
+            f"More than {engine.CANDIDATES:,} questions match: these are the best of the newest "
+            f"{engine.CANDIDATES:,}. Add a word or finish the last one to narrow it down."
+        )
     else:
         message = ""
     return render(
         request,
         "search/results.html",
-        {"page": page, "search_query": query.raw, "message": message},
+        {"page": page, "search_query": query.raw, "message": message, "capped": results.capped},
     )
 
 

@@ -79,10 +79,8 @@ def test_title_match_ranks_above_body_match(client, titled):
     response = client.get("/search/", {"q": "routing"})
     assert response.status_code == 200
     assert result_ids(response) == [in_title.pk, in_body.pk]
-    assert suggest_ids(client.get("/search/suggest/", {"q": "routing"})) == [
-        in_title.pk,
-        in_body.pk,
-    ]
+    # Suggestions search titles only: the dropdown shows titles.
+    assert suggest_ids(client.get("/search/suggest/", {"q": "routing"})) == [in_title.pk]
 
 
 def test_prefix_of_the_last_word_matches(client, titled):
@@ -116,7 +114,9 @@ def test_edits_are_reflected(client, titled):
     in_title.title = "Dispatching URLs in Django"
     in_title.save()
     assert in_title.pk not in result_ids(client.get("/search/", {"q": "flask"}))
+    assert suggest_ids(client.get("/search/suggest/", {"q": "flask"})) == []
     assert result_ids(client.get("/search/", {"q": "dispatching"})) == [in_title.pk]
+    assert suggest_ids(client.get("/search/suggest/", {"q": "dispat"})) == [in_title.pk]
 
     in_title.text = "Now the body mentions pyramid."
     in_title.save(update_fields=["text"])
@@ -131,7 +131,8 @@ def test_deleted_questions_disappear(client, titled):
     in_title, in_body = titled
     in_title.delete()
     assert result_ids(client.get("/search/", {"q": "routing"})) == [in_body.pk]
-    assert suggest_ids(client.get("/search/suggest/", {"q": "rout"})) == [in_body.pk]
+    assert suggest_ids(client.get("/search/suggest/", {"q": "rout"})) == []
+    assert suggest_ids(client.get("/search/suggest/", {"q": "slow"})) == [in_body.pk]
     Question.objects.all().delete()
     assert result_ids(client.get("/search/", {"q": "routing"})) == []
 
@@ -252,3 +253,17 @@ def test_non_ascii_words_match_case_insensitively(client, alice):
     assert result_ids(client.get("/search/", {"q": "питоне"})) == [question.pk]
     assert result_ids(client.get("/search/", {"q": "ФАЙЛ пит"})) == [question.pk]
     assert suggest_ids(client.get("/search/suggest/", {"q": "прочит"})) == [question.pk]
+
+
+def test_only_the_newest_matches_are_ranked_when_too_many_match(client, alice, monkeypatch):
+    """A two-letter prefix can match most of the site: ranking is bounded to a window."""
+    monkeypatch.setattr("search.engine.CANDIDATES", 5)
+    old_title = make_question(alice, title="Window in the title", text="Old.")
+    newer = [make_question(alice, title=f"Newer {i}", text="Window in the body.") for i in range(6)]
+    response = client.get("/search/", {"q": "window"})
+    html = response.content.decode()
+    # Only the 5 newest matches are ranked (and shown); the old title match is outside them.
+    assert result_ids(response) == [q.pk for q in reversed(newer[1:])]
+    assert old_title.pk not in result_ids(response)
+    assert "More than 5 questions match" in html
+    assert response.context["page"].paginator.count == 5

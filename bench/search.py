@@ -1,0 +1,293 @@
+#!/usr/bin/env python
+"""Search latency at 100k questions, through gunicorn, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/search.py                      # both databases, 100k questions
+    .venv/bin/python bench/search.py --backend sqlite --questions 20000 --requests 200
+
+For each database: its own database (var/bench/search.sqlite3; `askme_bench_search` on the
+cluster of `bin/pg.sh start`), migrated, filled once with generated questions (COPY on
+PostgreSQL, executemany on SQLite; the full-text triggers index them as they go in), then its own
+gunicorn on a free port. Requests go one at a time (latency, not throughput) over keep-alive-less
+HTTP like a browser's first fetch:
+- suggest: what a user typing sends — the first words of a real title, the last one cut to a
+  prefix of 2+ letters ("volupt", "dolor sit am");
+- results page: one or two whole words, page 1 (and some page 2), snippets and all.
+Prints p50/p95/p99 per endpoint; the goal for suggest is p95 ≤ 50 ms.
+"""
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("VAR_DIR", ROOT / "var")) / "bench"
+PYTHON = sys.executable
+PG_DB = "askme_bench_search"
+SEED = 7
+
+
+# -- data ---------------------------------------------------------------------------------
+
+
+def fill(n_questions: int) -> None:
+    """In a child process with DATABASE_URL set: add questions until there are n."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from faker.providers.lorem.en_US import Provider as Lorem
+
+    from accounts.models import Profile
+    from qa.models import Question
+
+    user_model = get_user_model()
+    have = Question.objects.count()
+    if have >= n_questions:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics for the planner after migrations
+        print(f"  {have} questions already there", flush=True)
+        return
+    rng = random.Random(SEED + have)
+    words = list(Lorem.word_list)
+    # Body words follow a Zipf-like law (a few words are everywhere, most are rare); titles
+    # pick from the same vocabulary uniformly.
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(words))]
+    cumulative = []
+    total = 0.0
+    for weight in weights:
+        total += weight
+        cumulative.append(total)
+    started = time.monotonic()
+    with transaction.atomic():
+        if not user_model.objects.filter(username="bench0").exists():
+            users = user_model.objects.bulk_create(
+                user_model(username=f"bench{i}", email=f"bench{i}@example.com", password="!")
+                for i in range(200)
+            )
+            Profile.objects.bulk_create(
+                [Profile(user=u, display_name=f"Bench {u.pk}") for u in users],
+                ignore_conflicts=True,
+            )
+        author_ids = list(
+            user_model.objects.filter(username__startswith="bench").values_list("pk", flat=True)
+        )
+        now = timezone.now()
+        cols = "author_id, title, text, created_at, rating, answers_count"
+
+        def rows(count: int):
+            for _ in range(count):
+                title = " ".join(rng.choices(words, k=rng.randint(4, 10))).capitalize() + "?"
+                body = rng.choices(words, cum_weights=cumulative, k=rng.randint(30, 160))
+                text = " ".join(body).capitalize() + "."
+                yield (rng.choice(author_ids), title, text, now, rng.randint(-3, 30), 0)
+
+        missing = n_questions - have
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY qa_question ({cols}) FROM STDIN") as copy:
+                    for row in rows(missing):
+                        copy.write_row(row)
+            else:
+                batch = []
+                sql = f"INSERT INTO qa_question ({cols}) VALUES (%s, %s, %s, %s, %s, %s)"
+                for row in rows(missing):
+                    batch.append(row)
+                    if len(batch) == 5000:
+                        cursor.executemany(sql, batch)
+                        batch = []
+                cursor.executemany(sql, batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"  added {missing} questions in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def sample_titles(env: dict, n: int) -> list[str]:
+    code = (
+        "import random; from qa.models import Question; "
+        "ids = list(Question.objects.values_list('pk', flat=True)); "
+        f"random.seed({SEED}); pick = random.sample(ids, {n}); "
+        "print('\\n'.join(Question.objects.filter(pk__in=pick).values_list('title', flat=True)))"
+    )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [line for line in out.splitlines() if line.endswith("?")]
+
+
+def typed_queries(titles: list[str], rng: random.Random) -> list[str]:
+    """What the suggest endpoint sees while someone types the start of a title."""
+    queries = []
+    for title in titles:
+        words = title.rstrip("?").lower().split()
+        n = rng.randint(1, min(3, len(words)))
+        last = words[n - 1]
+        cut = rng.randint(min(2, len(last)), len(last))
+        queries.append(" ".join([*words[: n - 1], last[:cut]]))
+    return queries
+
+
+def page_queries(titles: list[str], rng: random.Random) -> list[str]:
+    queries = []
+    for title in titles:
+        words = title.rstrip("?").lower().split()
+        queries.append(" ".join(rng.sample(words, k=min(len(words), rng.randint(1, 2)))))
+    return queries
+
+
+# -- serving and measuring ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(env: dict, port: int, workers: int, label: str) -> subprocess.Popen:
+    log = open(VAR / f"gunicorn-search-{label}.log", "ab")  # noqa: SIM115 — closed with it
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "askme.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--pid",
+            str(VAR / f"gunicorn-search-{label}.pid"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    import requests
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/search/suggest/?q=x", timeout=10).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.terminate()
+    process.wait(timeout=15)
+    raise RuntimeError(f"gunicorn did not start; see {log.name}")
+
+
+def measure(base: str, path: str, queries: list[str], extra: dict | None = None) -> list[float]:
+    import requests
+
+    timings = []
+    for q in queries:
+        params = {"q": q, **(extra or {})}
+        started = time.perf_counter()
+        response = requests.get(base + path, params=params, timeout=30)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}?q={q!r} → {response.status_code}")
+        timings.append(elapsed * 1000)
+    return timings
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summary(label: str, timings: list[float]) -> str:
+    return (
+        f"  {label:<26} n={len(timings):<4} p50 {percentile(timings, 50):6.1f} ms   "
+        f"p95 {percentile(timings, 95):6.1f} ms   p99 {percentile(timings, 99):6.1f} ms   "
+        f"mean {statistics.fmean(timings):6.1f} ms"
+    )
+
+
+def database_url(backend: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{VAR / 'search.sqlite3'}"
+    subprocess.run([str(ROOT / "bin" / "pg.sh"), "start"], check=True)
+    url = subprocess.run(
+        [str(ROOT / "bin" / "pg.sh"), "url", PG_DB], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    import psycopg
+
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone():
+            conn.execute(f"CREATE DATABASE {PG_DB}")
+    return url
+
+
+def run(backend: str, args: argparse.Namespace) -> dict:
+    print(f"== {backend}: {args.questions} questions ==", flush=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(backend),
+        "CACHE_URL": f"file://{VAR / 'search-cache'}",
+        "LIVE_BACKEND": "off",
+        "DEBUG": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, __file__, "--fill", str(args.questions)], cwd=ROOT, env=env, check=True)
+    rng = random.Random(SEED)
+    titles = sample_titles(env, args.requests)
+    typed = typed_queries(titles, rng)
+    pages = page_queries(titles[: args.requests // 2], rng)
+
+    port = free_port()
+    process = start_gunicorn(env, port, args.workers, backend)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        measure(base, "/search/suggest/", typed[:30])  # warm up every worker
+        measure(base, "/search/", pages[:10])
+        results = {
+            "suggest": measure(base, "/search/suggest/", typed),
+            "results page 1": measure(base, "/search/", pages),
+            "results page 2": measure(base, "/search/", pages[: len(pages) // 2], {"page": 2}),
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    for label, timings in results.items():
+        print(summary(label, timings), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--questions", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fill:
+        fill(args.fill)
+        return
+    VAR.mkdir(parents=True, exist_ok=True)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        run(backend, args)
+
+
+if __name__ == "__main__":
+    main()
