@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""End to end: answer POST through nginx → gunicorn → Django → Nchan → an EventSource reader.
+
+    .venv/bin/python bench/live_e2e.py [--answers 200] [--backend nchan|push_stream --nginx BIN]
+
+Runs everything itself in a temp dir, on free loopback ports: a fresh SQLite database (or
+--database-url), gunicorn with deploy/gunicorn.conf.py, nginx from deploy/nginx/. A member logs
+in and posts the answers one after another; a reader subscribed to the question records when
+each answer's message arrives. Prints p50/p99 of POST-sent → message-received, and of the POST
+itself. Touches nothing of `make up` (var/, ports 8000-8082).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.live.harness import Nginx, SSEClient, free_port, wait_for_port  # noqa: E402
+
+SETUP = """
+from django.contrib.auth import get_user_model
+from qa.models import Question
+User = get_user_model()
+alice = User.objects.create_user("alice", "alice@example.com", "bench-pass-123")
+User.objects.create_user("bob", "bob@example.com", "bench-pass-123")
+q = Question.objects.create(author=alice, title="How fast is a live answer?", text="Measure it.")
+print(q.pk)
+"""
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--answers", type=int, default=200)
+    parser.add_argument("--backend", choices=("nchan", "push_stream"), default="nchan")
+    parser.add_argument("--nginx", default="nginx")
+    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
+    parser.add_argument("--gunicorn-workers", default="3")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="askme-bench-e2e-"))
+    tmp.chmod(0o755)
+    for sub in ("run", "log", "cache", "uploads"):
+        (tmp / sub).mkdir()
+    template = "nchan.conf" if args.backend == "nchan" else "push-stream.conf"
+    app_port = free_port()
+    nginx = Nginx(template, binary=args.nginx, app_addr=f"127.0.0.1:{app_port}")
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp),
+        "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        "CACHE_URL": f"file://{tmp}/cache",
+        "MEDIA_ROOT": str(tmp / "uploads"),
+        "LIVE_BACKEND": args.backend,
+        "LIVE_PUBLISH_URL": nginx.publish_url,
+        "APP_BIND": f"127.0.0.1:{app_port}",
+        "GUNICORN_WORKERS": args.gunicorn_workers,
+        "GUNICORN_ACCESS_LOG": "-" if os.environ.get("BENCH_ACCESS_LOG") else str(os.devnull),
+        "DEBUG": "0",
+    }
+    python = str(ROOT / ".venv/bin/python")
+    gunicorn = None
+    try:
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        setup = subprocess.run(
+            [python, "manage.py", "shell", "-c", SETUP],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        question_id = int(setup.stdout.strip().splitlines()[-1])
+        gunicorn = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "askme.wsgi:application"]
+            + ["-c", str(ROOT / "deploy/gunicorn.conf.py")],
+            cwd=ROOT,
+            env=env,
+        )
+        wait_for_port(app_port, 20)
+        nginx.start()
+        base = nginx.site_url
+
+        session = requests.Session()
+        session.get(f"{base}/login/")
+        login = session.post(
+            f"{base}/login/",
+            data={
+                "username": "bob",
+                "password": "bench-pass-123",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
+            allow_redirects=False,
+        )
+        assert login.status_code == 302, login.status_code
+
+        reader = SSEClient("127.0.0.1", nginx.site_port, f"/live/question/{question_id}").start()
+        nginx.sync(f"question-{question_id}", [reader])
+        url = f"{base}/question/{question_id}/"
+        for _ in range(5):  # warm gunicorn's workers and connections up
+            session.get(url)
+
+        sent, answered = {}, []
+        for n in range(args.answers):
+            t0 = time.monotonic()
+            response = session.post(
+                url,
+                data={
+                    "text": f"Answer {n}: measure, then optimise.",
+                    "csrfmiddlewaretoken": session.cookies["csrftoken"],
+                },
+                allow_redirects=False,
+            )
+            answered.append((time.monotonic() - t0) * 1000)
+            assert response.status_code == 302, response.status_code
+            answer_id = int(re.search(r"#answer-(\d+)$", response.headers["Location"]).group(1))
+            sent[answer_id] = t0
+        reader.wait_events(args.answers, timeout=10)
+        reader.close()
+        arrived = {}
+        for event in reader.events:
+            message = json.loads(event["data"])
+            if message.get("type") == "answer":
+                arrived.setdefault(message["answer"], event["at"])
+        latencies = [(arrived[a] - t0) * 1000 for a, t0 in sent.items() if a in arrived]
+        crashes = nginx.crashes()
+    finally:
+        nginx.cleanup()
+        if gunicorn is not None:
+            gunicorn.send_signal(signal.SIGTERM)
+            gunicorn.wait(15)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    print(
+        f"live_e2e ({args.backend}, {database}, gunicorn {args.gunicorn_workers} sync workers, "
+        f"{args.answers} answers one after another)"
+    )
+    print(f"  delivered: {len(latencies)} / {args.answers}")
+    if latencies:
+        print(
+            f"  POST sent → message received: p50 {statistics.median(latencies):.1f} ms, "
+            f"p99 {percentile(latencies, 99):.1f} ms, max {max(latencies):.1f} ms"
+        )
+    print(
+        f"  POST answered (302):           p50 {statistics.median(answered):.1f} ms, "
+        f"p99 {percentile(answered, 99):.1f} ms"
+    )
+    print(f"  worker crashes: {len(crashes)}")
+    return 0 if len(latencies) == args.answers and not crashes else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
