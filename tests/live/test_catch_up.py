@@ -1,0 +1,123 @@
+"""The catch-up endpoint and what the Q&A services publish (no nginx needed for most)."""
+
+import json
+
+import pytest
+
+from live import messages, publisher
+from qa.models import ANSWERS_PER_PAGE
+from qa.services import answer_create, answer_mark_correct, vote_set
+from tests.conftest import client_for, csrf_post, make_answer, make_question
+
+from .harness import SSEClient
+
+pytestmark = pytest.mark.django_db
+
+
+def catch_up(client, question, after):
+    return client.get(f"/question/{question.pk}/live/", {"after": after})
+
+
+def test_catch_up_returns_newer_answers_as_pushed_messages(alice, bob):
+    question = make_question(alice)
+    old = make_answer(question, alice, text="old")
+    new1 = make_answer(question, bob, text="<img src=x onerror=alert(1)>")
+    new2 = make_answer(question, bob, text="newest")
+
+    body = catch_up(client_for(), question, old.pk).json()
+
+    assert [m["answer"] for m in body["messages"]] == [new1.pk, new2.pk]
+    assert body["answers_count"] == 3
+    first = body["messages"][0]
+    assert first == messages.answer_message(new1.pk)
+    assert first["type"] == "answer" and first["question"] == question.pk and first["page"] == 1
+    assert "<img src=x" not in first["html"] and "&lt;img src=x onerror=alert(1)&gt;" in first[
+        "html"
+    ].replace("&quot;", '"')
+    assert f'id="answer-{new1.pk}"' in first["html"]
+
+
+def test_catch_up_knows_the_page_of_each_answer(alice, bob):
+    question = make_question(alice)
+    for _ in range(ANSWERS_PER_PAGE):
+        make_answer(question, alice)
+    late = make_answer(question, bob)
+    body = catch_up(client_for(), question, late.pk - 1).json()
+    assert [(m["answer"], m["page"]) for m in body["messages"]] == [(late.pk, 2)]
+
+
+def test_catch_up_rejects_garbage_and_unknown_questions(alice):
+    question = make_question(alice)
+    client = client_for()
+    assert catch_up(client, question, "x").status_code == 400
+    assert client.get("/question/999999/live/?after=0").status_code == 404
+    assert csrf_post(client, f"/question/{question.pk}/live/").status_code == 405
+    assert catch_up(client, question, 0).json() == {"messages": [], "answers_count": 0}
+
+
+def test_the_question_page_starts_from_the_questions_newest_answer(alice, bob):
+    question = make_question(alice)
+    for _ in range(ANSWERS_PER_PAGE + 2):
+        make_answer(question, bob)
+    newest = question.answers.order_by("-pk").first()
+    page1 = client_for().get(f"/question/{question.pk}/").content.decode()
+    assert f'data-last-answer-id="{newest.pk}"' in page1
+
+
+def test_live_off_publishes_nothing(settings, alice, bob, django_capture_on_commit_callbacks):
+    settings.LIVE_BACKEND = "off"
+    settings.LIVE_PUBLISH_URL = "http://127.0.0.1:9"
+    question = make_question(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_create(question=question, author=bob, text="quiet")
+    assert publisher.publish(question.pk, {"type": "x"}) is False
+    page = client_for().get(f"/question/{question.pk}/").content.decode()
+    assert "data-subscribe-url" not in page and "live.js" not in page
+
+
+def test_services_publish_after_commit(nchan, alice, bob, django_capture_on_commit_callbacks):
+    question = make_question(alice)
+    reader = SSEClient("127.0.0.1", nchan.site_port, f"/live/question/{question.pk}").start()
+    nchan.sync(f"question-{question.pk}", [reader])
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = answer_create(question=question, author=bob, text="Try **this**.")
+    assert reader.wait_events(1, timeout=0.3) == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        vote_set(user=alice, target=answer, value=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_mark_correct(answer=answer, correct=True)
+
+    events = reader.wait_events(3)
+    reader.close()
+    got = [json.loads(event["data"]) for event in events]
+    assert {k: v for k, v in got[0].items() if k != "html"} == {
+        "type": "answer",
+        "question": question.pk,
+        "answer": answer.pk,
+        "page": 1,
+        "answers_count": 1,
+    }
+    assert f'id="answer-{answer.pk}"' in got[0]["html"]
+    assert "<strong>this</strong>" in got[0]["html"]
+    assert got[1:] == [
+        {"type": "vote", "target": "answer", "id": answer.pk, "rating": 1},
+        {"type": "correct", "answer": answer.pk, "correct": True},
+    ]
+
+
+def test_a_broken_message_never_breaks_answering(
+    settings, alice, bob, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.LIVE_BACKEND = "nchan"
+
+    def broken(answer_id):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(messages, "answer_message", broken)
+    question = make_question(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = answer_create(question=question, author=bob, text="saved anyway")
+    assert answer.pk and question.answers.count() == 1
