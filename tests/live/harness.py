@@ -243,6 +243,11 @@ class Nginx:
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.status
 
+    def subscribe(self, question_id: int, **kwargs) -> "SSEClient":
+        """An EventSource-like reader on the public live URL of a question, already started."""
+        path = f"/live/question/{question_id}"
+        return SSEClient("127.0.0.1", self.site_port, path, **kwargs).start()
+
     def sync(self, channel: str, readers: list["SSEClient"], timeout: float = 10.0) -> None:
         """Return once a publish reaches every reader.
 

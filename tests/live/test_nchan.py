@@ -9,18 +9,13 @@ import requests
 
 from live import publisher
 
-from .harness import Nginx, SSEClient
+from .harness import Nginx
 
 pytestmark = pytest.mark.live
 
 
-def subscribe(nginx: Nginx, question_id: int, **kwargs) -> SSEClient:
-    client = SSEClient("127.0.0.1", nginx.site_port, f"/live/question/{question_id}", **kwargs)
-    return client.start()
-
-
 def test_publish_reaches_subscriber_exactly(nchan):
-    reader = subscribe(nchan, 33)
+    reader = nchan.subscribe(33)
     nchan.sync("question-33", [reader])
     message = {
         "type": "answer",
@@ -39,7 +34,7 @@ def test_publish_reaches_subscriber_exactly(nchan):
 
 
 def test_other_questions_do_not_hear_it(nchan):
-    reader = subscribe(nchan, 34)
+    reader = nchan.subscribe(34)
     nchan.sync("question-34", [reader])
     publisher.publish(33, {"type": "vote", "target": "question", "id": 33, "rating": 1})
     publisher.publish(34, {"type": "vote", "target": "question", "id": 34, "rating": 2})
@@ -54,7 +49,7 @@ def test_votes_and_correct_mark_are_published(nchan, alice, bob):
 
     question = make_question(alice)
     answer = make_answer(question, bob)
-    reader = subscribe(nchan, question.pk)
+    reader = nchan.subscribe(question.pk)
     nchan.sync(f"question-{question.pk}", [reader])
 
     assert publisher.publish_vote("answer", answer, 5)
@@ -73,7 +68,7 @@ def test_a_fresh_page_is_not_replayed_the_backlog(nchan):
     publisher.publish(35, {"n": "old-1"})
     publisher.publish(35, {"n": "old-2"})
 
-    reader = subscribe(nchan, 35)
+    reader = nchan.subscribe(35)
     nchan.sync("question-35", [reader])
     publisher.publish(35, {"n": "new"})
     events = reader.wait_events(1)
@@ -86,7 +81,7 @@ def test_last_event_id_does_not_resume(nchan):
     """Nchan's resume is off: a (stale or valid) Last-Event-ID gets nothing replayed."""
     assert publisher.publish(36, {"n": 1})
     for last_event_id in ("0:0", f"{int(time.time()) - 3600}:0", f"{int(time.time())}:0", "junk"):
-        reader = subscribe(nchan, 36, headers={"Last-Event-ID": last_event_id})
+        reader = nchan.subscribe(36, headers={"Last-Event-ID": last_event_id})
         reader.wait_connected()
         time.sleep(0.1)
         reader.close()
@@ -121,7 +116,7 @@ def test_subscriber_location_is_get_only_and_validates_ids(nchan):
 
 
 def test_publisher_is_unreachable_from_the_public_port(nchan):
-    reader = subscribe(nchan, 1)
+    reader = nchan.subscribe(1)
     nchan.sync("question-1", [reader])
     for path in ("/pub/question-1", "/pub?id=question-1", "/pub"):
         response = requests.post(nchan.site_url + path, data='{"n": 1}', timeout=2)
@@ -178,7 +173,7 @@ def test_publish_gives_up_after_half_a_second_on_a_hung_server(settings, caplog)
 def test_per_ip_connection_limit(settings):
     nginx = Nginx("nchan.conf", conn_per_ip=3).start()
     try:
-        readers = [subscribe(nginx, 39) for _ in range(3)]
+        readers = [nginx.subscribe(39) for _ in range(3)]
         for reader in readers:
             reader.wait_connected()
         response = requests.get(f"{nginx.site_url}/live/question/39", timeout=2)
@@ -196,7 +191,7 @@ def _restart_with_stale_subscribers(
     with the now-stale Last-Event-ID they last saw, as browsers' EventSource does; then several
     messages are published. This is what crashes Nchan 1.3.6 (slact/nchan#676)."""
     channel = f"question-{question_id}"
-    readers = [subscribe(nginx, question_id) for _ in range(count)]
+    readers = [nginx.subscribe(question_id) for _ in range(count)]
     nginx.sync(channel, readers)
     publish = f"{nginx.publish_url}/pub/{channel}"
     requests.post(publish, data=json.dumps({"n": 0}), timeout=2)

@@ -12,18 +12,11 @@ import requests
 
 from live import publisher
 
-from .harness import Nginx, SSEClient
-
 pytestmark = pytest.mark.live
 
 
-def subscribe(nginx: Nginx, question_id: int, **kwargs) -> SSEClient:
-    client = SSEClient("127.0.0.1", nginx.site_port, f"/live/question/{question_id}", **kwargs)
-    return client.start()
-
-
 def test_publish_reaches_an_eventsource_subscriber_exactly(push_stream):
-    reader = subscribe(push_stream, 33)
+    reader = push_stream.subscribe(33)
     push_stream.sync("question-33", [reader])
     message = {
         "type": "answer",
@@ -44,7 +37,7 @@ def test_publish_reaches_an_eventsource_subscriber_exactly(push_stream):
 
 def test_a_fresh_page_is_not_replayed_anything(push_stream):
     publisher.publish(35, {"n": "old"})
-    reader = subscribe(push_stream, 35, headers={"Last-Event-ID": "1"})
+    reader = push_stream.subscribe(35, headers={"Last-Event-ID": "1"})
     push_stream.sync("question-35", [reader])
     publisher.publish(35, {"n": "new"})
     events = reader.wait_events(1)
@@ -54,7 +47,7 @@ def test_a_fresh_page_is_not_replayed_anything(push_stream):
 
 
 def test_publisher_is_unreachable_from_the_public_port(push_stream):
-    reader = subscribe(push_stream, 1)
+    reader = push_stream.subscribe(1)
     push_stream.sync("question-1", [reader])
     for path in ("/pub?id=question-1", "/pub/question-1"):
         response = requests.post(push_stream.site_url + path, data='{"n": 1}', timeout=2)
@@ -77,7 +70,7 @@ def test_invalid_channels_are_rejected(push_stream):
 
 
 def test_restart_with_subscribers_attached(push_stream):
-    readers = [subscribe(push_stream, 40) for _ in range(4)]
+    readers = [push_stream.subscribe(40) for _ in range(4)]
     push_stream.sync("question-40", readers)
     push_stream.restart()
     push_stream.sync("question-40", readers)
