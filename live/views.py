@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from qa.decorators import json_endpoint
 from qa.models import Question
 
-from .messages import answer_message
+from .messages import answer_messages_after
 
 CATCH_UP_LIMIT = 100
 
@@ -17,10 +17,5 @@ def question_live(request: HttpRequest, question_id: int) -> JsonResponse:
         after = int(request.GET.get("after", "0"))
     except ValueError:
         return JsonResponse({"error": "after must be an answer id"}, status=400)
-    ids = list(
-        question.answers.filter(pk__gt=after)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:CATCH_UP_LIMIT]
-    )
-    messages = [m for m in (answer_message(pk) for pk in ids) if m]
+    messages = answer_messages_after(question, after, CATCH_UP_LIMIT)
     return JsonResponse({"messages": messages, "answers_count": question.answers_count})

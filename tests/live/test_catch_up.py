@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from live import messages, publisher
 from qa.models import ANSWERS_PER_PAGE
@@ -44,6 +46,28 @@ def test_catch_up_knows_the_page_of_each_answer(alice, bob):
     late = make_answer(question, bob)
     body = catch_up(client_for(), question, late.pk - 1).json()
     assert [(m["answer"], m["page"]) for m in body["messages"]] == [(late.pk, 2)]
+
+
+def test_catch_up_messages_equal_the_pushed_ones_on_every_page(alice, bob):
+    question = make_question(alice)
+    answers = [make_answer(question, bob, rating=n % 3) for n in range(ANSWERS_PER_PAGE + 5)]
+    body = catch_up(client_for(), question, 0).json()
+    assert body["messages"] == [messages.answer_message(answer.pk) for answer in answers]
+    assert {m["page"] for m in body["messages"]} == {1, 2}
+
+
+def test_catch_up_costs_the_same_queries_for_one_answer_or_many(
+    alice, bob, django_assert_max_num_queries
+):
+    question = make_question(alice)
+    first = make_answer(question, bob)
+    client = client_for()
+    with CaptureQueriesContext(connection) as one:
+        assert len(catch_up(client, question, first.pk - 1).json()["messages"]) == 1
+    for _ in range(10):
+        make_answer(question, bob)
+    with django_assert_max_num_queries(len(one)):
+        assert len(catch_up(client, question, first.pk - 1).json()["messages"]) == 11
 
 
 def test_catch_up_rejects_garbage_and_unknown_questions(alice):
