@@ -16,6 +16,17 @@ class AvatarField(forms.ImageField):
         return upload
 
 
+def email_unused(email: str, *, owner=None) -> str:
+    """The e-mail, stripped, unless another account already uses it (case-insensitively)."""
+    email = email.strip()
+    others = User.objects.filter(email__iexact=email)
+    if owner is not None:
+        others = others.exclude(pk=owner.pk)
+    if others.exists():
+        raise forms.ValidationError("An account with this e-mail already exists.")
+    return email
+
+
 class LoginForm(AuthenticationForm):
     pass
 
@@ -29,10 +40,7 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail already exists.")
-        return email
+        return email_unused(self.cleaned_data["email"])
 
     def save(self, commit: bool = True):
         user = super().save(commit=commit)
@@ -53,10 +61,7 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError("An account with this e-mail already exists.")
-        return email
+        return email_unused(self.cleaned_data["email"], owner=self.user)
 
     def save(self) -> Profile:
         user, profile = self.user, self.user.profile

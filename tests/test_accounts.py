@@ -57,6 +57,13 @@ def test_signup_errors_keep_input(alice):
     assert "different-pass" not in body and "a-long-pass-phrase" not in body  # never echoed
 
 
+def test_signup_refuses_an_email_in_use_in_any_case(alice):
+    response = csrf_post(client_for(), "/signup/", signup_data(email=" ALICE@example.com"))
+    assert response.status_code == 400
+    assert "An account with this e-mail already exists." in response.content.decode()
+    assert not User.objects.filter(username="dave").exists()
+
+
 @pytest.mark.parametrize(
     "upload,message",
     [
