@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max, Min, Q, Sum
+from django.test import Client
 
 from accounts.models import Profile
 from qa.models import Answer, AnswerVote, Question, QuestionVote, Tag
@@ -155,3 +156,16 @@ def test_outside_a_transaction_the_fast_path_keeps_indexes_and_constraints():
     with pytest.raises(Exception):  # noqa: B017 — the unique constraint is back in force
         vote = AnswerVote.objects.first()
         AnswerVote.objects.create(user_id=vote.user_id, answer_id=vote.answer_id, value=1)
+
+
+def test_cached_list_counts_see_the_loaded_questions(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """The bulk load sends no post_save signals: fill_db invalidates the cached counts itself."""
+    monkeypatch.setattr("qa.pagination.CACHE_COUNTS_FROM", 1)
+    fill(1)
+    client = Client()
+    assert client.get("/").context["page"].paginator.count == 10  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        fill(1, "--append")
+    assert client.get("/").context["page"].paginator.count == 20
