@@ -31,8 +31,9 @@ def answer_message(answer_id: int) -> dict | None:
     return None if answer is None else _answer_message(answer, answer.page_number())
 
 
-def answer_messages_after(question: Question, after: int, limit: int) -> list[dict]:
-    """The same messages for the question's answers with an id above `after`, oldest first.
+def answer_messages_after(question: Question, after: int, limit: int) -> tuple[list[dict], bool]:
+    """The same messages for the first `limit` answers with an id above `after`, oldest first,
+    and whether more are waiting.
 
     For the catch-up endpoint: a constant number of queries however many answers it returns
     (the answers in one query, every answer's page from one read of the page order).
@@ -40,10 +41,12 @@ def answer_messages_after(question: Question, after: int, limit: int) -> list[di
     answers = list(
         question.answers.filter(pk__gt=after)
         .select_related("author__profile")
-        .order_by("pk")[:limit]
+        .order_by("pk")[: limit + 1]
     )
+    more = len(answers) > limit
+    answers = answers[:limit]
     if not answers:
-        return []
+        return [], more
     order = question.answers.ordered().values_list("pk", flat=True)
     position = {pk: index for index, pk in enumerate(order)}
     messages = []
@@ -52,4 +55,4 @@ def answer_messages_after(question: Question, after: int, limit: int) -> list[di
             continue
         answer.question = question
         messages.append(_answer_message(answer, position[answer.pk] // ANSWERS_PER_PAGE + 1))
-    return messages
+    return messages, more

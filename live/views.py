@@ -11,11 +11,14 @@ CATCH_UP_LIMIT = 100
 
 @json_endpoint(methods=("GET",), login=False)
 def question_live(request: HttpRequest, question_id: int) -> JsonResponse:
-    """Answers newer than ?after=<answer id>, as the same messages the comet server pushes."""
+    """Answers newer than ?after=<answer id>, as the same messages the comet server pushes;
+    `more` says the page should ask again from the last of them."""
     question = get_object_or_404(Question, pk=question_id)
     try:
         after = int(request.GET.get("after", "0"))
     except ValueError:
         return JsonResponse({"error": "after must be an answer id"}, status=400)
-    messages = answer_messages_after(question, after, CATCH_UP_LIMIT)
-    return JsonResponse({"messages": messages, "answers_count": question.answers_count})
+    messages, more = answer_messages_after(question, after, CATCH_UP_LIMIT)
+    return JsonResponse(
+        {"messages": messages, "answers_count": question.answers_count, "more": more}
+    )

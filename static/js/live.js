@@ -124,7 +124,7 @@ function startLive(root) {
           const messages = Array.isArray(body.messages) ? body.messages : [];
           messages.forEach(handle);
           setCount(Number(body.answers_count));
-          if (messages.length < 100) break; // CATCH_UP_LIMIT: more may be waiting
+          if (body.more !== true) break;
         }
       } while (again);
     } catch {

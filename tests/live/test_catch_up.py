@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from live import messages, publisher
+from live import messages, publisher, views
 from qa.models import ANSWERS_PER_PAGE
 from qa.services import answer_create, answer_mark_correct, vote_set
 from tests.conftest import client_for, csrf_post, make_answer, make_question
@@ -70,13 +70,30 @@ def test_catch_up_costs_the_same_queries_for_one_answer_or_many(
         assert len(catch_up(client, question, first.pk - 1).json()["messages"]) == 11
 
 
+def test_catch_up_comes_in_batches_and_says_when_more_are_waiting(alice, bob, monkeypatch):
+    monkeypatch.setattr(views, "CATCH_UP_LIMIT", 2)
+    question = make_question(alice)
+    ids = [make_answer(question, bob).pk for _ in range(5)]
+    client = client_for()
+    batches, after, more = [], 0, True
+    while more:
+        body = catch_up(client, question, after).json()
+        batches.append([m["answer"] for m in body["messages"]])
+        after, more = batches[-1][-1], body["more"]
+    assert batches == [ids[:2], ids[2:4], ids[4:]]
+
+
 def test_catch_up_rejects_garbage_and_unknown_questions(alice):
     question = make_question(alice)
     client = client_for()
     assert catch_up(client, question, "x").status_code == 400
     assert client.get("/question/999999/live/?after=0").status_code == 404
     assert csrf_post(client, f"/question/{question.pk}/live/").status_code == 405
-    assert catch_up(client, question, 0).json() == {"messages": [], "answers_count": 0}
+    assert catch_up(client, question, 0).json() == {
+        "messages": [],
+        "answers_count": 0,
+        "more": False,
+    }
 
 
 def test_the_question_page_starts_from_the_questions_newest_answer(alice, bob):
