@@ -13,7 +13,7 @@ stop() {
 }
 stop nginx "$VAR_DIR/nginx/nginx.pid"
 stop gunicorn "$VAR_DIR/run/gunicorn.pid"
-[ -x bin/cron.sh ] && bin/cron.sh remove
+bin/cron.sh remove
 if [ -f "$VAR_DIR/run/memcached-up.port" ]; then
   bin/memcached.sh stop "$(cat "$VAR_DIR/run/memcached-up.port")" && echo "stopped memcached"
   rm -f "$VAR_DIR/run/memcached-up.port"

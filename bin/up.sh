@@ -32,9 +32,7 @@ fi
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
-if $PY manage.py help refresh_sidebar >/dev/null 2>&1; then
-  $PY manage.py refresh_sidebar
-fi
+$PY manage.py refresh_sidebar
 
 # gunicorn: reload code when running, start otherwise.
 pidfile="$VAR_DIR/run/gunicorn.pid"
@@ -59,9 +57,7 @@ else
   $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>/dev/null
 fi
 
-if [ -x bin/cron.sh ]; then
-  bin/cron.sh install
-fi
+bin/cron.sh install
 
 # Wait until the site answers through nginx.
 for _ in $(seq 1 50); do
