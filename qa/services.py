@@ -64,16 +64,15 @@ def vote_set(*, user: AbstractBaseUser, target: Question | Answer, value: int) -
     """
     if value not in (1, -1, 0):
         raise ValueError("vote value must be 1, -1 or 0")
-    if isinstance(target, Question):
-        vote_model, field = QuestionVote, "question"
-    else:
-        vote_model, field = AnswerVote, "answer"
+    kind = "question" if isinstance(target, Question) else "answer"
+    vote_model = QuestionVote if kind == "question" else AnswerVote
+    changed = False
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 vote = (
                     vote_model.objects.select_for_update()
-                    .filter(user=user, **{field: target})
+                    .filter(user=user, **{kind: target})
                     .first()
                 )
                 old = vote.value if vote else 0
@@ -85,14 +84,15 @@ def vote_set(*, user: AbstractBaseUser, target: Question | Answer, value: int) -
                     vote.value = value
                     vote.save(update_fields=["value"])
                 else:
-                    vote_model.objects.create(user=user, value=value, **{field: target})
+                    vote_model.objects.create(user=user, value=value, **{kind: target})
                 type(target).objects.filter(pk=target.pk).update(rating=F("rating") + value - old)
+            changed = True
             break
         except IntegrityError:
             continue
     rating = type(target).objects.values_list("rating", flat=True).get(pk=target.pk)
-    kind = "question" if isinstance(target, Question) else "answer"
-    transaction.on_commit(lambda: publisher.publish_vote(kind, target, rating))
+    if changed:  # a repeated click changes nothing: no message for every open page
+        transaction.on_commit(lambda: publisher.publish_vote(kind, target, rating))
     return rating
 
 

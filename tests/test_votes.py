@@ -95,3 +95,17 @@ def test_rating_follows_votes_exactly(alice, bob, carol):
     assert Question.objects.get().rating == sum(
         QuestionVote.objects.values_list("value", flat=True)
     )
+
+
+def test_only_a_vote_that_changes_something_is_published(
+    alice, bob, monkeypatch, django_capture_on_commit_callbacks
+):
+    question = make_question(alice)
+    published = []
+    monkeypatch.setattr(
+        "live.publisher.publish_vote", lambda kind, target, rating: published.append(rating)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for value in (1, 1, 0, 0):  # a double click, then a double cancel
+            vote_set(user=bob, target=question, value=value)
+    assert published == [1, 0]
