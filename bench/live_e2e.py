@@ -59,9 +59,8 @@ def main() -> int:
     tmp.chmod(0o755)
     for sub in ("run", "log", "cache", "uploads"):
         (tmp / sub).mkdir()
-    template = "nchan.conf" if args.backend == "nchan" else "push-stream.conf"
     app_port = free_port()
-    nginx = Nginx(template, binary=args.nginx, app_addr=f"127.0.0.1:{app_port}")
+    nginx = Nginx.for_backend(args.backend, binary=args.nginx, app_addr=f"127.0.0.1:{app_port}")
     env = {
         **os.environ,
         "VAR_DIR": str(tmp),

@@ -119,9 +119,8 @@ def main() -> int:
     if limit < per_proc + 100:
         print(f"ulimit -n is {limit}: too low for {per_proc} sockets per process", file=sys.stderr)
         return 1
-    template = "nchan.conf" if args.backend == "nchan" else "push-stream.conf"
-    nginx = Nginx(
-        template,
+    nginx = Nginx.for_backend(
+        args.backend,
         binary=args.nginx,
         workers=int(args.workers),
         conn_per_ip=args.subscribers + 1000,

@@ -27,33 +27,6 @@ def live_static_root():
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def nchan(settings):
-    """nginx + Nchan on free ports, with publishing pointed at it. No app server behind."""
-    nginx = Nginx("nchan.conf").start()
-    settings.LIVE_BACKEND = "nchan"
-    settings.LIVE_PUBLISH_URL = nginx.publish_url
-    yield nginx
-    nginx.cleanup()
-
-
-@pytest.fixture
-def live_site(live_server, settings, live_static_root):
-    """The whole site as users see it: nginx + Nchan in front of pytest-django's live server."""
-    host, port = live_server.thread.host, live_server.thread.port
-    host = "127.0.0.1" if host == "localhost" else host
-    nginx = Nginx(
-        "nchan.conf",
-        app_addr=f"{host}:{port}",
-        static_root=live_static_root,
-        media_root=settings.MEDIA_ROOT,
-    ).start()
-    settings.LIVE_BACKEND = "nchan"
-    settings.LIVE_PUBLISH_URL = nginx.publish_url
-    yield nginx
-    nginx.cleanup()
-
-
 PUSH_STREAM_NGINX = os.environ.get("PUSH_STREAM_NGINX", "")
 
 
@@ -66,30 +39,43 @@ def _push_stream_binary() -> str:
     return PUSH_STREAM_NGINX
 
 
-@pytest.fixture
-def push_stream(settings):
-    """nginx + push-stream on free ports, with publishing pointed at it."""
-    nginx = Nginx("push-stream.conf", binary=_push_stream_binary()).start()
-    settings.LIVE_BACKEND = "push_stream"
+def _running(settings, backend: str, live_server=None, static_root=None, **kwargs):
+    """nginx for `backend` on free ports, publishing pointed at it; in front of the live
+    server when one is given. Stopped and removed afterwards."""
+    if live_server is not None:
+        host, port = live_server.thread.host, live_server.thread.port
+        host = "127.0.0.1" if host == "localhost" else host
+        kwargs.update(
+            app_addr=f"{host}:{port}", static_root=static_root, media_root=settings.MEDIA_ROOT
+        )
+    if backend == "push_stream":
+        kwargs["binary"] = _push_stream_binary()
+    nginx = Nginx.for_backend(backend, **kwargs).start()
+    settings.LIVE_BACKEND = backend
     settings.LIVE_PUBLISH_URL = nginx.publish_url
     yield nginx
     nginx.cleanup()
+
+
+@pytest.fixture
+def nchan(settings):
+    """nginx + Nchan on free ports, with publishing pointed at it. No app server behind."""
+    yield from _running(settings, "nchan")
+
+
+@pytest.fixture
+def live_site(live_server, settings, live_static_root):
+    """The whole site as users see it: nginx + Nchan in front of pytest-django's live server."""
+    yield from _running(settings, "nchan", live_server, live_static_root)
+
+
+@pytest.fixture
+def push_stream(settings):
+    """nginx + push-stream on free ports, with publishing pointed at it."""
+    yield from _running(settings, "push_stream")
 
 
 @pytest.fixture
 def push_stream_site(live_server, settings, live_static_root):
     """The whole site behind nginx + push-stream, in front of pytest-django's live server."""
-    binary = _push_stream_binary()
-    host, port = live_server.thread.host, live_server.thread.port
-    host = "127.0.0.1" if host == "localhost" else host
-    nginx = Nginx(
-        "push-stream.conf",
-        binary=binary,
-        app_addr=f"{host}:{port}",
-        static_root=live_static_root,
-        media_root=settings.MEDIA_ROOT,
-    ).start()
-    settings.LIVE_BACKEND = "push_stream"
-    settings.LIVE_PUBLISH_URL = nginx.publish_url
-    yield nginx
-    nginx.cleanup()
+    yield from _running(settings, "push_stream", live_server, live_static_root)

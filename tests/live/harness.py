@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "deploy" / "nginx"
 PROBE_PREFIX = '{"probe": '
+TEMPLATES_BY_BACKEND = {"nchan": "nchan.conf", "push_stream": "push-stream.conf"}
 
 
 def _renderer():
@@ -92,6 +93,11 @@ class Nginx:
         self.values.update(values or {})
         self.transform = transform
         self.process: subprocess.Popen | None = None
+
+    @classmethod
+    def for_backend(cls, backend: str, **kwargs) -> "Nginx":
+        """The config of LIVE_BACKEND `backend` ("nchan" or "push_stream")."""
+        return cls(TEMPLATES_BY_BACKEND[backend], **kwargs)
 
     # -- URLs -----------------------------------------------------------------------------
     @property
