@@ -36,7 +36,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "continue": safe_next(request, "")},
+        {"form": form, "continue": safe_next(request)},
         status=400 if form.errors else 200,
     )
 
@@ -52,7 +52,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "continue": safe_next(request, "")},
+        {"form": form, "continue": safe_next(request)},
         status=400 if form.errors else 200,
     )
 
@@ -62,7 +62,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
         return redirect(safe_next(request))
-    return render(request, "accounts/logout.html", {"continue": safe_next(request, "")})
+    return render(request, "accounts/logout.html", {"continue": safe_next(request)})
 
 
 @login_required

@@ -132,6 +132,25 @@ def test_login_form_shows_the_continue_target(db):
     assert 'name="continue" value="/question/33/"' in body
 
 
+@pytest.mark.parametrize(
+    "page,other", [("/login/", "/signup/"), ("/signup/", "/login/"), ("/login/", "/login/")]
+)
+def test_navbar_on_an_auth_page_leads_where_that_page_leads(alice, page, other):
+    """Log in → navbar "Sign up" → sign up: back to the question, not to the log-in form."""
+    client = client_for()
+    body = client.get(f"{page}?next=/question/33/").content.decode()
+    assert f'href="{other}?continue=/question/33/"' in body
+    assert "continue=/login/" not in body and "continue=/signup/" not in body
+    body = client.get(page).content.decode()
+    assert f'href="{other}?continue=/"' in body
+
+
+def test_logout_from_the_logout_page_does_not_come_back_to_it(alice):
+    body = client_for(alice).get("/logout/?continue=/hot/").content.decode()
+    assert 'name="continue" value="/hot/"' in body
+    assert 'value="/logout/' not in body
+
+
 def test_wrong_password_keeps_username(alice):
     response = csrf_post(client_for(), "/login/", {"username": "alice", "password": "nope"})
     assert response.status_code == 400
