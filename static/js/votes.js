@@ -1,6 +1,11 @@
 // AJAX votes and the "correct answer" mark. Ratings come from the JSON reply.
 import { postForm } from "./csrf.js";
 
+// A session that ran out: log in again and come back to this very page (?page= included).
+function logInAgain() {
+  window.location = `/login/?continue=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
 function showError(el, message) {
   el.title = message;
   el.classList.add("text-danger");
@@ -15,7 +20,7 @@ document.addEventListener("click", async (event) => {
     const current = Number(box.dataset.vote || 0);
     const value = pressed === current ? 0 : pressed; // pressing the same arrow again cancels
     const { ok, status, body } = await postForm(box.dataset.voteUrl, { value });
-    if (status === 401) { window.location = `/login/?continue=${encodeURIComponent(location.pathname)}`; return; }
+    if (status === 401) { logInAgain(); return; }
     if (!ok) { showError(box, body.error || "Could not vote"); return; }
     box.dataset.vote = String(body.vote);
     box.querySelector("[data-rating]").textContent = String(body.rating);
@@ -27,7 +32,8 @@ document.addEventListener("click", async (event) => {
   if (toggle) {
     const article = toggle.closest(".answer");
     const want = !article.classList.contains("is-correct");
-    const { ok, body } = await postForm(toggle.dataset.url, { correct: want ? "true" : "false" });
+    const { ok, status, body } = await postForm(toggle.dataset.url, { correct: want ? "true" : "false" });
+    if (status === 401) { logInAgain(); return; }
     if (!ok) { showError(toggle, body.error || "Could not mark"); return; }
     setCorrect(Number(article.dataset.answerId), body.correct);
   }
