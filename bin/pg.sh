@@ -5,8 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VAR_DIR="${VAR_DIR:-$PWD/var}"
 PGPORT="${PGPORT:-54329}"
-data="$VAR_DIR/pg/data"
-sock="$VAR_DIR/pg/run"
+pgroot="$VAR_DIR/pg"
+if [ "$(id -u)" -eq 0 ]; then
+  # The cluster runs as `postgres`, who cannot reach a checkout under a private directory
+  # (/root is 0700): then it lives in /tmp, one per checkout.
+  mkdir -p "$pgroot" && chown postgres:postgres "$pgroot"
+  if ! runuser -u postgres -- test -w "$pgroot"; then
+    pgroot="/tmp/askme-pg-$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)"
+  fi
+fi
+data="$pgroot/data"
+sock="$pgroot/run"
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 [ -n "$bindir" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
 
@@ -16,14 +25,14 @@ as_owner() {
 
 case "${1:-}" in
   start)
-    mkdir -p "$VAR_DIR/pg"
-    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$VAR_DIR/pg"
+    mkdir -p "$pgroot"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pgroot"
     if [ ! -f "$data/PG_VERSION" ]; then
       as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     as_owner mkdir -p "$sock"
     if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-      as_owner "$bindir/pg_ctl" -D "$data" -l "$VAR_DIR/pg/server.log" -w -t 30 start \
+      as_owner "$bindir/pg_ctl" -D "$data" -l "$pgroot/server.log" -w -t 30 start \
         -o "-p $PGPORT -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
     fi
     ;;

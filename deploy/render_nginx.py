@@ -10,6 +10,7 @@ is what `nginx -p var/nginx -c nginx.conf` runs, for `make up` and for the live 
 import os
 import re
 import resource
+import stat
 import sys
 from pathlib import Path
 from string import Template
@@ -38,14 +39,43 @@ def _nofile_limit(wanted: int = 65535) -> int:
     return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
 
 
+def reachable_by_others(path: Path) -> bool:
+    """Whether an unprivileged user can reach files below path (o+x on it and every parent)."""
+    path = path.resolve()
+    for part in (path, *path.parents):
+        if part.exists() and not part.stat().st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+def user_line(*served: Path) -> str:
+    """nginx started as root drops its workers to nobody, who must reach what nginx serves.
+
+    A checkout under a private directory (/root is 0700) is out of nobody's reach: then the
+    workers keep the checkout owner's identity instead of answering 403 for every static file.
+    """
+    if os.geteuid() != 0:
+        return ""  # started as a user, nginx keeps that user
+    if all(reachable_by_others(p) for p in served):
+        return "user nobody nogroup;"
+    print(
+        "render_nginx: nobody cannot reach "
+        + ", ".join(map(str, served))
+        + "; nginx workers run as root (move the checkout out of a private directory to avoid it)",
+        file=sys.stderr,
+    )
+    return "user root root;"
+
+
 def defaults() -> dict[str, str]:
     var = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
-    as_root = os.geteuid() == 0
+    static_root = Path(os.environ.get("STATIC_ROOT", var / "static"))
+    media_root = Path(os.environ.get("MEDIA_ROOT", var / "uploads"))
     return {
         "VAR_DIR": str(var),
         "NGINX_PREFIX": str(var / "nginx"),
-        "STATIC_ROOT": str(var / "static"),
-        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(var / "uploads")),
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(media_root),
         "SITE_HOST": os.environ.get("SITE_HOST", "0.0.0.0"),
         "SITE_PORT": os.environ.get("SITE_PORT", "8000"),
         "APP_ADDR": os.environ.get("APP_BIND", "127.0.0.1:8001"),
@@ -58,8 +88,7 @@ def defaults() -> dict[str, str]:
         "LIVE_CONN_PER_IP": os.environ.get("LIVE_CONN_PER_IP", "64"),
         # Never ask for more open files than the hard limit allows (setrlimit would fail).
         "WORKER_RLIMIT_NOFILE": os.environ.get("NGINX_RLIMIT_NOFILE", str(_nofile_limit())),
-        # nginx started as root drops workers to an unprivileged user; as a user it keeps it.
-        "USER_LINE": "user nobody nogroup;" if as_root else "",
+        "USER_LINE": user_line(static_root, media_root),
     }
 
 

@@ -18,11 +18,14 @@ from .harness import Nginx
 
 @pytest.fixture(scope="session")
 def live_static_root():
-    """collectstatic (as symlinks) into a temp dir nginx's workers can read."""
+    """collectstatic into a temp dir nginx's workers can read.
+
+    Copies, not symlinks: a checkout under a private directory (/root) is out of their reach.
+    """
     root = Path(tempfile.mkdtemp(prefix="askme-static-"))
     root.chmod(0o755)
     with override_settings(STATIC_ROOT=root):
-        call_command("collectstatic", interactive=False, link=True, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 

@@ -40,13 +40,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
+def wait_for_port(
+    port: int, timeout: float = 10.0, process: subprocess.Popen | None = None
+) -> None:
+    """Until something listens on 127.0.0.1:`port`; gives up early if `process` exits."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{process.args[0]} exited with {process.returncode}") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
@@ -77,12 +82,16 @@ class Nginx:
             (self.prefix / sub).mkdir()
         self.site_port = free_port()
         self.publish_port = free_port()
-        self.values = _renderer().defaults()
+        renderer = _renderer()
+        static_root = Path(static_root or self.prefix / "static")
+        media_root = Path(media_root or self.prefix / "uploads")
+        self.values = renderer.defaults()
         self.values.update(
             VAR_DIR=str(self.prefix),
             NGINX_PREFIX=str(self.prefix),
-            STATIC_ROOT=str(static_root or self.prefix / "static"),
-            MEDIA_ROOT=str(media_root or self.prefix / "uploads"),
+            STATIC_ROOT=str(static_root),
+            MEDIA_ROOT=str(media_root),
+            USER_LINE=renderer.user_line(static_root, media_root),
             SITE_HOST="127.0.0.1",
             SITE_PORT=str(self.site_port),
             APP_ADDR=app_addr,
