@@ -111,6 +111,15 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     )
 
 
+@require_GET
+def answer_link(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """A link to an answer that stays right as votes move it between pages (user page, e-mail)."""
+    answer = get_object_or_404(
+        Answer.objects.only("pk", "question_id", "rating", "created_at"), pk=answer_id
+    )
+    return redirect(answer.get_absolute_url())
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -66,6 +67,22 @@ def test_posting_an_answer_redirects_to_its_page_and_anchor(alice, bob):
     assert question.answers_count == 31
 
 
+def test_answer_link_finds_the_answer_on_its_page_however_votes_moved_it(alice, bob, carol):
+    question = make_question(alice)
+    answer = make_answer(question, bob, text="Starts on top, then sinks")
+    for i in range(30):
+        make_answer(question, alice, text=f"later answer {i}")
+    link = f"/answer/{answer.pk}/"
+    assert client_for().get(link)["Location"] == f"/question/{question.pk}/#answer-{answer.pk}"
+    Answer.objects.exclude(pk=answer.pk).update(rating=1)  # the others overtake it
+    response = client_for().get(link)
+    assert response.status_code == 302
+    assert response["Location"] == f"/question/{question.pk}/?page=2#answer-{answer.pk}"
+    assert client_for().get("/answer/999999/").status_code == 404
+    user_page = client_for().get("/user/bob/").content.decode()
+    assert f'href="{link}"' in user_page
+
+
 def test_new_answer_emails_the_question_author(alice, bob, django_capture_on_commit_callbacks):
     question = make_question(alice, title="Where are my e-mails going?")
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,6 +91,8 @@ def test_new_answer_emails_the_question_author(alice, bob, django_capture_on_com
     assert mail.outbox[0].to == ["alice@example.com"]
     assert "Where are my e-mails going?" in mail.outbox[0].subject
     assert "Check the spam folder." in mail.outbox[0].body
+    answer = Answer.objects.get()
+    assert f"{settings.SITE_URL}/answer/{answer.pk}/\n" in mail.outbox[0].body
 
 
 def test_own_answer_sends_no_email(alice, django_capture_on_commit_callbacks):
