@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -24,11 +23,7 @@ import time
 from pathlib import Path
 
 import requests
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.live.harness import Nginx, SSEClient, free_port, wait_for_port  # noqa: E402
+from common import GUNICORN, PYTHON, ROOT, Nginx, free_port, percentile, running
 
 SETUP = """
 from django.contrib.auth import get_user_model
@@ -41,9 +36,53 @@ print(q.pk)
 """
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+def measure(nginx: Nginx, question_id: int, answers: int) -> tuple[list, list, list]:
+    """bob posts `answers` answers through nginx while a reader listens: (POST → message ms,
+    POST → 302 ms, nginx worker crashes)."""
+    base = nginx.site_url
+    session = requests.Session()
+    session.get(f"{base}/login/")
+    login = session.post(
+        f"{base}/login/",
+        data={
+            "username": "bob",
+            "password": "bench-pass-123",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        allow_redirects=False,
+    )
+    assert login.status_code == 302, login.status_code
+
+    reader = nginx.subscribe(question_id)
+    nginx.sync(f"question-{question_id}", [reader])
+    url = f"{base}/question/{question_id}/"
+    for _ in range(5):  # warm gunicorn's workers and connections up
+        session.get(url)
+
+    sent, answered = {}, []
+    for n in range(answers):
+        t0 = time.monotonic()
+        response = session.post(
+            url,
+            data={
+                "text": f"Answer {n}: measure, then optimise.",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
+            allow_redirects=False,
+        )
+        answered.append((time.monotonic() - t0) * 1000)
+        assert response.status_code == 302, response.status_code
+        answer_id = int(re.search(r"#answer-(\d+)$", response.headers["Location"]).group(1))
+        sent[answer_id] = t0
+    reader.wait_events(answers, timeout=10)
+    reader.close()
+    arrived = {}
+    for event in reader.events:
+        message = json.loads(event["data"])
+        if message.get("type") == "answer":
+            arrived.setdefault(message["answer"], event["at"])
+    latencies = [(arrived[a] - t0) * 1000 for a, t0 in sent.items() if a in arrived]
+    return latencies, answered, nginx.crashes()
 
 
 def main() -> int:
@@ -74,8 +113,8 @@ def main() -> int:
         "GUNICORN_ACCESS_LOG": "-" if os.environ.get("BENCH_ACCESS_LOG") else str(os.devnull),
         "DEBUG": "0",
     }
-    python = str(ROOT / ".venv/bin/python")
-    gunicorn = None
+    python = str(PYTHON)
+    gunicorn = [GUNICORN, "askme.wsgi:application", "-c", ROOT / "deploy/gunicorn.conf.py"]
     try:
         subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         setup = subprocess.run(
@@ -87,64 +126,11 @@ def main() -> int:
             text=True,
         )
         question_id = int(setup.stdout.strip().splitlines()[-1])
-        gunicorn = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "askme.wsgi:application"]
-            + ["-c", str(ROOT / "deploy/gunicorn.conf.py")],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_for_port(app_port, 20)
-        nginx.start()
-        base = nginx.site_url
-
-        session = requests.Session()
-        session.get(f"{base}/login/")
-        login = session.post(
-            f"{base}/login/",
-            data={
-                "username": "bob",
-                "password": "bench-pass-123",
-                "csrfmiddlewaretoken": session.cookies["csrftoken"],
-            },
-            allow_redirects=False,
-        )
-        assert login.status_code == 302, login.status_code
-
-        reader = SSEClient("127.0.0.1", nginx.site_port, f"/live/question/{question_id}").start()
-        nginx.sync(f"question-{question_id}", [reader])
-        url = f"{base}/question/{question_id}/"
-        for _ in range(5):  # warm gunicorn's workers and connections up
-            session.get(url)
-
-        sent, answered = {}, []
-        for n in range(args.answers):
-            t0 = time.monotonic()
-            response = session.post(
-                url,
-                data={
-                    "text": f"Answer {n}: measure, then optimise.",
-                    "csrfmiddlewaretoken": session.cookies["csrftoken"],
-                },
-                allow_redirects=False,
-            )
-            answered.append((time.monotonic() - t0) * 1000)
-            assert response.status_code == 302, response.status_code
-            answer_id = int(re.search(r"#answer-(\d+)$", response.headers["Location"]).group(1))
-            sent[answer_id] = t0
-        reader.wait_events(args.answers, timeout=10)
-        reader.close()
-        arrived = {}
-        for event in reader.events:
-            message = json.loads(event["data"])
-            if message.get("type") == "answer":
-                arrived.setdefault(message["answer"], event["at"])
-        latencies = [(arrived[a] - t0) * 1000 for a, t0 in sent.items() if a in arrived]
-        crashes = nginx.crashes()
+        with running(gunicorn, env=env, port=app_port, log=None, timeout=20):
+            nginx.start()
+            latencies, answered, crashes = measure(nginx, question_id, args.answers)
     finally:
         nginx.cleanup()
-        if gunicorn is not None:
-            gunicorn.send_signal(signal.SIGTERM)
-            gunicorn.wait(15)
         shutil.rmtree(tmp, ignore_errors=True)
 
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"

@@ -22,11 +22,8 @@ import statistics
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.live.harness import Nginx  # noqa: E402
+from common import Nginx, percentile
 
 
 def raise_nofile() -> int:
@@ -98,11 +95,6 @@ def client_process(count, port, path, marker, probe, conn):
 def post(url: str, body: bytes) -> None:
     request = urllib.request.Request(url, data=body, method="POST")
     urllib.request.urlopen(request, timeout=5).close()
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,8 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = ROOT / ".venv" / "bin" / "python"
+from common import GUNICORN, PYTHON, ROOT, free_port, running
 
 NGINX_CONF = """
 {user_line}
@@ -52,12 +50,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def urls() -> list[tuple[str, str]]:
@@ -126,6 +118,35 @@ def wait_for(url: str, seconds: float = 20) -> None:
             time.sleep(0.2)
 
 
+def measure(base: str, pages: list[tuple[str, str]], args: argparse.Namespace, env: dict) -> None:
+    """wrk twice per page (one connection, then --high), a markdown table at the end."""
+    wait_for(base + "/")
+    print(
+        f"wrk {args.duration} s per run through nginx → gunicorn "
+        f"({env.get('GUNICORN_WORKERS', 'default')} workers), {os.cpu_count()} CPUs, "
+        f"database {args.db_url.rsplit('/', 1)[-1]}",
+        flush=True,
+    )
+    header = (
+        f"| page | URL | p50 ms (c=1) | p99 ms (c=1) | req/s (c=1) "
+        f"| p99 ms (c={args.high}) | req/s (c={args.high}) |"
+    )
+    rows = [header, "|" + "---|" * 7]
+    for label, path in pages:
+        for _ in range(20):  # warm the worker processes and the database's cache
+            wait_for(base + path)
+        low = wrk(base + path, 1, args.duration)
+        high = wrk(base + path, args.high, args.duration)
+        errors = low["errors"] + high["errors"]
+        row = (
+            f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {low['rps']:.0f} "
+            f"| {high['p99']:.1f} | {high['rps']:.0f} |"
+        ) + (f" {errors} errors" if errors else "")
+        rows.append(row)
+        print(row, flush=True)
+    print("\n" + "\n".join(rows))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db-url", default=os.environ.get("DATABASE_URL"))
@@ -155,7 +176,6 @@ def main() -> int:
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
     import django
 
@@ -175,55 +195,28 @@ def main() -> int:
             port=site_port,
         )
     )
-    manage = [str(PY), str(ROOT / "manage.py")]
+    manage = [str(PYTHON), str(ROOT / "manage.py")]
     subprocess.run([*manage, "refresh_sidebar"], env=env, cwd=ROOT, check=False)
-    gunicorn = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "askme.wsgi:application",
-            "-c",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{app_port}",
-            "--pid",
-            str(tmp / "run" / "gunicorn.pid"),
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    gunicorn = [
+        GUNICORN,
+        "askme.wsgi:application",
+        "-c",
+        ROOT / "deploy" / "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{app_port}",
+        "--pid",
+        tmp / "run" / "gunicorn.pid",
+    ]
     nginx = ["nginx", "-p", str(tmp / "nginx"), "-c", str(tmp / "nginx" / "nginx.conf")]
     base = f"http://127.0.0.1:{site_port}"
     try:
-        subprocess.run(nginx, check=True)
-        wait_for(base + "/")
-        print(
-            f"wrk {args.duration} s per run through nginx → gunicorn "
-            f"({env.get('GUNICORN_WORKERS', 'default')} workers), {os.cpu_count()} CPUs, "
-            f"database {args.db_url.rsplit('/', 1)[-1]}",
-            flush=True,
-        )
-        header = (
-            f"| page | URL | p50 ms (c=1) | p99 ms (c=1) | req/s (c=1) "
-            f"| p99 ms (c={args.high}) | req/s (c={args.high}) |"
-        )
-        rows = [header, "|" + "---|" * 7]
-        for label, path in pages:
-            for _ in range(20):  # warm the worker processes and the database's cache
-                wait_for(base + path)
-            low = wrk(base + path, 1, args.duration)
-            high = wrk(base + path, args.high, args.duration)
-            errors = low["errors"] + high["errors"]
-            row = (
-                f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {low['rps']:.0f} "
-                f"| {high['p99']:.1f} | {high['rps']:.0f} |"
-            ) + (f" {errors} errors" if errors else "")
-            rows.append(row)
-            print(row, flush=True)
-        print("\n" + "\n".join(rows))
+        with running(gunicorn, env=env, port=app_port, log=None):
+            subprocess.run(nginx, check=True)
+            try:
+                measure(base, pages, args, env)
+            finally:
+                subprocess.run([*nginx, "-s", "quit"], check=False)
     finally:
-        subprocess.run([*nginx, "-s", "quit"], check=False)
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -18,14 +18,14 @@ Prints p50/p95/p99 per endpoint; the goal for suggest is p95 ≤ 50 ms.
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import GUNICORN, ROOT, free_port, percentile, running
+
 VAR = Path(os.environ.get("VAR_DIR", ROOT / "var")) / "bench"
 PYTHON = sys.executable
 PG_DB = "askme_bench_search"
@@ -152,44 +152,19 @@ def page_queries(titles: list[str], rng: random.Random) -> list[str]:
 # -- serving and measuring ----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(env: dict, port: int, workers: int, label: str) -> subprocess.Popen:
-    log = open(VAR / f"gunicorn-search-{label}.log", "ab")  # noqa: SIM115 — closed with it
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "askme.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--pid",
-            str(VAR / f"gunicorn-search-{label}.pid"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    import requests
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/search/suggest/?q=x", timeout=10).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    process.wait(timeout=15)
-    raise RuntimeError(f"gunicorn did not start; see {log.name}")
+def gunicorn(workers: int, port: int, label: str) -> list:
+    return [
+        GUNICORN,
+        "askme.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--pid",
+        VAR / f"gunicorn-search-{label}.pid",
+    ]
 
 
 def measure(base: str, path: str, queries: list[str], extra: dict | None = None) -> list[float]:
@@ -205,11 +180,6 @@ def measure(base: str, path: str, queries: list[str], extra: dict | None = None)
             raise RuntimeError(f"{path}?q={q!r} → {response.status_code}")
         timings.append(elapsed * 1000)
     return timings
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(label: str, timings: list[float]) -> str:
@@ -254,9 +224,11 @@ def run(backend: str, args: argparse.Namespace) -> dict:
     pages = page_queries(titles[: args.requests // 2], rng)
 
     port = free_port()
-    process = start_gunicorn(env, port, args.workers, backend)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with (
+        open(VAR / f"gunicorn-search-{backend}.log", "ab") as log,
+        running(gunicorn(args.workers, port, backend), env=env, port=port, log=log),
+    ):
         measure(base, "/search/suggest/", typed[:30])  # warm up every worker
         measure(base, "/search/", pages[:10])
         results = {
@@ -264,9 +236,6 @@ def run(backend: str, args: argparse.Namespace) -> dict:
             "results page 1": measure(base, "/search/", pages),
             "results page 2": measure(base, "/search/", pages[: len(pages) // 2], {"page": 2}),
         }
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
     for label, timings in results.items():
         print(summary(label, timings), flush=True)
     return results

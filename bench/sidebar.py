@@ -15,18 +15,14 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-sys.path.insert(0, str(ROOT))
+from common import GUNICORN, PYTHON, ROOT, free_port, running
 
 # A gunicorn app that computes the sidebar on every request instead of reading the cache.
 INLINE_APP = """
@@ -45,42 +41,6 @@ def sh(*args, env=None, capture=True) -> str:
     if result.returncode != 0:
         sys.exit(f"{' '.join(map(str, args))} failed:\n{result.stdout}{result.stderr}")
     return result.stdout if capture else ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{what} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{what} did not listen on {port}")
-
-
-@contextmanager
-def running(args: list, env: dict, port: int, what: str):
-    process = subprocess.Popen(
-        [str(a) for a in args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process, what)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def ensure_database(db: str, ratio: int, rebuild: bool, env: dict) -> None:
@@ -174,7 +134,7 @@ def page_rates(env: dict, seconds: int, question_id: int) -> None:
         ]:
             port = free_port()
             args = [
-                ROOT / ".venv" / "bin" / "gunicorn",
+                GUNICORN,
                 app,
                 *extra,
                 "--bind",
@@ -186,7 +146,7 @@ def page_rates(env: dict, seconds: int, question_id: int) -> None:
                 "--timeout",
                 "120",
             ]
-            with running(args, env, port, f"gunicorn ({label})"):
+            with running(args, env=env, port=port, timeout=30):
                 url = f"http://127.0.0.1:{port}/question/{question_id}/"
                 body = sh("curl", "-fsS", url)
                 assert "best-members" in body, "the sidebar is not on the page"
@@ -231,7 +191,7 @@ def main() -> None:
     mc_port = free_port()
     user = ["-u", "nobody"] if os.getuid() == 0 else []
     mc_args = ["memcached", "-l", "127.0.0.1", "-p", mc_port, "-U", "0", "-m", "64", *user]
-    with running(mc_args, env, mc_port, "memcached"):
+    with running(mc_args, env=env, port=mc_port, timeout=30):
         env["CACHE_URL"] = f"pymemcache://127.0.0.1:{mc_port}"
         os.environ.update(env)
         print("\nqueries (in one process, warm):")
