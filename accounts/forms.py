@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
@@ -38,6 +40,13 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # "." and ".." would give profile URLs (/user/../) that browsers rewrite away.
+        if username and not re.search(r"[^\W_]", username):
+            raise forms.ValidationError("A username needs at least one letter or digit.")
+        return username
 
     def clean_email(self) -> str:
         return email_unused(self.cleaned_data["email"])

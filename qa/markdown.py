@@ -22,10 +22,26 @@ def _parser() -> MarkdownIt:
     )
 
 
-@lru_cache(maxsize=4096)
+CACHED_TEXT_CHARS = 4000
+
+
 def render_markdown(text: str) -> SafeString:
-    """Rendered HTML for a text; the LRU keeps hot question pages from re-parsing per request."""
-    html = _parser().render(text or "")
+    """Rendered, sanitised HTML for a Markdown text.
+
+    Typical posts are kept in a per-process LRU so hot question pages skip re-parsing; long ones
+    are rendered each time, which bounds the cache at about 1024 × 4000 characters a worker.
+    """
+    text = text or ""
+    return _render_cached(text) if len(text) <= CACHED_TEXT_CHARS else _render(text)
+
+
+@lru_cache(maxsize=1024)
+def _render_cached(text: str) -> SafeString:
+    return _render(text)
+
+
+def _render(text: str) -> SafeString:
+    html = _parser().render(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -198,3 +198,11 @@ def test_user_page_lists_questions_and_answers(alice, bob):
     assert question.title in body
     assert "Bob asks something else" in body
     assert client_for().get("/user/nobody/").status_code == 404
+
+
+@pytest.mark.parametrize("username", [".", "..", "_-."])
+def test_signup_rejects_usernames_without_letters_or_digits(db, username):
+    response = csrf_post(client_for(), "/signup/", signup_data(username=username))
+    assert response.status_code == 400
+    assert "at least one letter or digit" in response.content.decode()
+    assert not User.objects.filter(username=username).exists()

@@ -56,3 +56,14 @@ def test_script_in_title_answer_tag_and_username_is_text(db):
         assert "<script>alert" not in body
     assert ESCAPED in pages[1]
     assert "evil&lt;script&gt;" in pages[1]
+
+
+def test_long_texts_render_but_stay_out_of_the_cache():
+    from qa import markdown
+
+    markdown._render_cached.cache_clear()
+    short, long = "short **text**", "long **text** " + "x" * markdown.CACHED_TEXT_CHARS
+    assert "<strong>text</strong>" in render_markdown(short)
+    assert "<strong>text</strong>" in render_markdown(long)
+    assert markdown._render_cached.cache_info().currsize == 1
+    assert render_markdown(short) is render_markdown(short)  # served from the cache
