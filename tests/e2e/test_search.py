@@ -2,6 +2,7 @@
 
 import os
 import re
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 from tests.conftest import make_question
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DEBOUNCE_MS = 250  # static/js/suggest.js
 
 
 @pytest.fixture
@@ -29,11 +32,18 @@ def test_type_see_suggestions_pick_with_keyboard(live_server, new_page, screensh
     page.on(
         "request", lambda r: suggest_requests.append(r.url) if "/search/suggest/" in r.url else None
     )
+    page.clock.install()
     page.goto(live_server.url + "/")
     box = page.locator("#search-input")
     menu = page.locator("#search-suggestions")
 
-    box.press_sequentially("rou", delay=40)  # faster than the debounce: one request
+    # The page's clock stands still while typing, however slowly the browser gets the keys:
+    # three keys within the debounce make one request, once the debounce has run out.
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    box.press_sequentially("rou")
+    page.clock.run_for(DEBOUNCE_MS - 1)
+    assert suggest_requests == []
+    page.clock.run_for(1)
     options = menu.locator("[role=option]")
     expect(options).to_have_count(2)
     expect(menu).to_be_visible()
@@ -57,6 +67,7 @@ def test_type_see_suggestions_pick_with_keyboard(live_server, new_page, screensh
     box.press("Escape")
     expect(menu).to_be_hidden()
     box.press_sequentially("t")
+    page.clock.run_for(DEBOUNCE_MS)
     expect(menu).to_be_visible()
     expect(options).to_have_count(2)
     assert options.all_text_contents()[flask_at] == "Routing requests in Flask"
@@ -107,7 +118,9 @@ def test_stale_answers_are_dropped(live_server, new_page, questions):
     page.route("**/search/suggest/*", hold_the_first)
     box = page.locator("#search-input")
     box.press_sequentially("rou")
-    page.wait_for_timeout(400)
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(20)  # lets Playwright run the route handler
     assert len(held) == 1 and "q=rou" in held[0].request.url
     box.fill("read")
     options = page.locator("#search-suggestions [role=option]")
