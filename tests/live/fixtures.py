@@ -48,12 +48,14 @@ def _running(settings, backend: str, live_server=None, static_root=None, **kwarg
     if live_server is not None:
         host, port = live_server.thread.host, live_server.thread.port
         host = "127.0.0.1" if host == "localhost" else host
-        kwargs.update(
-            app_addr=f"{host}:{port}", static_root=static_root, media_root=settings.MEDIA_ROOT
-        )
+        kwargs.update(app_addr=f"{host}:{port}", static_root=static_root)
     if backend == "push_stream":
         kwargs["binary"] = _push_stream_binary()
-    nginx = Nginx.for_backend(backend, **kwargs).start()
+    nginx = Nginx.for_backend(backend, **kwargs)
+    # Uploads go below nginx's own prefix, which its workers (nobody) can reach; pytest's
+    # tmp_path is private to the user running the tests.
+    settings.MEDIA_ROOT = nginx.values["MEDIA_ROOT"]
+    nginx.start()
     settings.LIVE_BACKEND = backend
     settings.LIVE_PUBLISH_URL = nginx.publish_url
     yield nginx

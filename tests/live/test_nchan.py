@@ -1,8 +1,10 @@
 """deploy/nginx/nchan.conf under Debian's real nginx + Nchan (libnginx-mod-nchan 1.3.6)."""
 
 import json
+import os
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -245,3 +247,19 @@ def test_the_restart_recipe_does_crash_an_unprotected_nchan():
     if not crashes:
         pytest.skip("this Nchan survives stale Last-Event-IDs (slact/nchan#676 fixed)")
     assert "exited on signal" in crashes[0]
+
+
+def test_workers_facing_the_public_port_never_run_as_root(live_site):
+    """Started as root, nginx must drop its workers to nobody: the live site serves static files
+    and uploads from directories nobody can reach, so the renderer has no reason to keep root."""
+    if os.geteuid() != 0:
+        pytest.skip("nginx keeps the invoking user's identity when not started as root")
+    uids = set()
+    for pid in live_site.worker_pids():
+        status = Path(f"/proc/{pid}/status").read_text()
+        uids.add(
+            int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+        )
+    assert uids and 0 not in uids
+    static = requests.get(live_site.site_url + "/static/askme.css", timeout=5)
+    assert static.status_code == 200
