@@ -21,3 +21,21 @@ errorlog = str(var / "log" / "gunicorn-error.log")
 loglevel = "info"
 # nginx in front sets these; only trust them from the local proxy.
 forwarded_allow_ips = "127.0.0.1"
+
+
+def post_worker_init(worker) -> None:
+    """Compile every template, then move all start-up objects out of the collector's reach.
+
+    Django, the URL conf and the compiled templates live as long as the worker; without
+    gc.freeze() every full collection walks them again, a 60–70 ms pause at ratio 10000 that
+    showed up as the p99 of every page. Frozen, a full collection takes ~6 ms.
+    """
+    import gc
+
+    from django.conf import settings
+    from django.template.loader import get_template
+
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for path in Path(directory).rglob("*.html"):
+            get_template(str(path.relative_to(directory)))
+    gc.freeze()
