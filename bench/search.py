@@ -156,6 +156,7 @@ def gunicorn(workers: int, port: int, label: str) -> list:
     return [
         GUNICORN,
         "askme.wsgi:application",
+        "--no-control-socket",  # gunicorn 27: none in ~/.gunicorn
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -137,6 +137,7 @@ def page_rates(env: dict, seconds: int, question_id: int) -> None:
                 GUNICORN,
                 app,
                 *extra,
+                "--no-control-socket",  # gunicorn 27: none in ~/.gunicorn
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

@@ -16,6 +16,9 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 pidfile = str(var / "run" / "gunicorn.pid")
+# gunicorn 27 opens a control socket, by default in ~/.gunicorn/ shared by every instance of the
+# user; keep ours next to the pid file so checkouts and benchmarks never collide.
+control_socket = str(var / "run" / "gunicorn.ctl")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", str(var / "log" / "gunicorn-access.log"))
 errorlog = str(var / "log" / "gunicorn-error.log")
 loglevel = "info"
