@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.pagination import paginate
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
-from qa.pagination import paginate
 
 from .forms import LoginForm, ProfileForm, SignupForm
 

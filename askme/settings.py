@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "core",
     "accounts",
     "qa",
     "live",
@@ -213,7 +214,6 @@ if LIVE_BACKEND not in {"nchan", "push_stream", "off"}:
     raise ImproperlyConfigured("LIVE_BACKEND must be nchan, push_stream or off")
 LIVE_PUBLISH_URL = env_str("LIVE_PUBLISH_URL", "http://127.0.0.1:8082")
 LIVE_PUBLISH_TIMEOUT = float(env_str("LIVE_PUBLISH_TIMEOUT", "0.5"))
-LIVE_SUBSCRIBE_PREFIX = env_str("LIVE_SUBSCRIBE_PREFIX", "/live/")
 
 SIDEBAR_CRON_MINUTES = env_int("SIDEBAR_CRON_MINUTES", 5)
 # Far above the cron interval: a slow or missed refresh keeps the last sidebar (see sidebar/).
@@ -234,7 +234,7 @@ if env_bool("BEHIND_TLS_PROXY", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "qa.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -7,34 +7,16 @@ source of truth and readers catch up from /question/<id>/live/ after a reconnect
 import functools
 import json
 import logging
-import re
 from collections.abc import Callable
 
 import requests
 from django.conf import settings
 
+from .channels import publish_url, question_channel
+
 logger = logging.getLogger(__name__)
 
-CHANNEL_RE = re.compile(r"^question-[1-9][0-9]{0,18}$")
 _session = requests.Session()
-
-
-def channel_name(question_id: int) -> str:
-    if isinstance(question_id, bool) or not isinstance(question_id, int | str):
-        raise ValueError(f"invalid channel for question id {question_id!r}")
-    name = f"question-{question_id}"
-    if not CHANNEL_RE.match(name):
-        raise ValueError(f"invalid channel for question id {question_id!r}")
-    return name
-
-
-def publish_url(channel: str) -> str:
-    if not CHANNEL_RE.match(channel):
-        raise ValueError(f"invalid channel name {channel!r}")
-    base = settings.LIVE_PUBLISH_URL.rstrip("/")
-    if settings.LIVE_BACKEND == "push_stream":
-        return f"{base}/pub?id={channel}"
-    return f"{base}/pub/{channel}"
 
 
 def publish(question_id: int, message: dict) -> bool:
@@ -42,7 +24,7 @@ def publish(question_id: int, message: dict) -> bool:
     if settings.LIVE_BACKEND == "off":
         return False
     try:
-        url = publish_url(channel_name(question_id))
+        url = publish_url(question_channel(question_id))
         response = _session.post(
             url,
             data=json.dumps(message),

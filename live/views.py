@@ -1,7 +1,7 @@
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 
-from qa.decorators import json_endpoint
+from core.decorators import json_endpoint
 from qa.models import Question
 
 from .messages import answer_messages_after

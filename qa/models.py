@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 
-from .pagination import counts_invalidate
+from core.counts import counts_invalidate
 
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,31}$")
 MAX_TAGS = 3
@@ -172,7 +172,7 @@ class AnswerVote(models.Model):
         return f"{self.value:+d} by {self.user_id} on answer {self.answer_id}"
 
 
-# The cached list counts (qa.pagination) go stale when a question comes, goes or is re-tagged;
+# The cached list counts (core.counts) go stale when a question comes, goes or is re-tagged;
 # edits and votes leave them alone.
 @receiver(post_save, sender=Question)
 def _question_saved(sender, created: bool, **kwargs) -> None:

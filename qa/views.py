@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .decorators import json_endpoint
+from core.decorators import json_endpoint
+from core.pagination import paginate
+
 from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
 from .models import (
     ANSWERS_PER_PAGE,
@@ -15,7 +17,6 @@ from .models import (
     QuestionVote,
     Tag,
 )
-from .pagination import paginate
 from .services import answer_create, answer_mark_correct, question_create, vote_set
 
 
@@ -165,11 +166,3 @@ def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
         return JsonResponse({"errors": form.errors}, status=400)
     correct = answer_mark_correct(answer=answer, correct=form.cleaned_data["correct"])
     return JsonResponse({"correct": correct})
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    if request.headers.get("x-requested-with") == "XMLHttpRequest" or "json" in request.headers.get(
-        "accept", ""
-    ):
-        return JsonResponse({"error": "CSRF check failed; reload the page."}, status=403)
-    return render(request, "403_csrf.html", {"reason": reason}, status=403)

@@ -2,9 +2,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from qa.decorators import json_endpoint
+from core.decorators import json_endpoint
+from core.pagination import paginate
 from qa.models import QUESTIONS_PER_PAGE
-from qa.pagination import paginate
 
 from . import engine
 from .engine import SearchResults, suggestions

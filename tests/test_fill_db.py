@@ -162,7 +162,7 @@ def test_cached_list_counts_see_the_loaded_questions(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     """The bulk load sends no post_save signals: fill_db invalidates the cached counts itself."""
-    monkeypatch.setattr("qa.pagination.CACHE_COUNTS_FROM", 1)
+    monkeypatch.setattr("core.counts.CACHE_COUNTS_FROM", 1)
     fill(1)
     client = Client()
     assert client.get("/").context["page"].paginator.count == 10  # now cached

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from qa import pagination
+from core import counts
 from qa.models import Question
 
 from .conftest import client_for, make_question
@@ -21,7 +21,7 @@ def counts_in(url: str) -> tuple[int, object]:
 
 @pytest.fixture
 def cache_every_count(monkeypatch):
-    monkeypatch.setattr(pagination, "CACHE_COUNTS_FROM", 1)
+    monkeypatch.setattr(counts, "CACHE_COUNTS_FROM", 1)
 
 
 @pytest.mark.parametrize("url", ["/", "/hot/", "/tag/python/", "/user/alice/"])

@@ -31,8 +31,8 @@ from faker.providers.person.en_US import Provider as PersonProvider
 from tqdm import tqdm
 
 from accounts.models import Profile
+from core.counts import counts_invalidate
 from qa.models import TAG_RE, Answer, AnswerVote, Question, QuestionVote, Tag
-from qa.pagination import counts_invalidate
 
 User = get_user_model()
 QuestionTag = Question.tags.through

@@ -1,47 +1,18 @@
 """Page-number pagination that stays fast on deep pages of big tables.
 
 Two costs grow with the table: COUNT(*) for the pagination bar, and OFFSET on deep pages.
-- Counts of big lists come from the cache (`cached_count`, short TTL); creating or deleting a
-  question or changing its tags bumps a generation number so every cached count is recomputed
-  at once. Small counts (under CACHE_COUNTS_FROM) are cheap and always exact: not cached.
+- Counts of big lists come from the cache (core.counts, short TTL, generation-keyed).
 - A page of a QuerySet is read in two steps ("deferred join"): first only the ids of the page
   (`ORDER BY … LIMIT 20 OFFSET n` walks an index that holds the ordering columns and the id, an
   index-only scan: it skips n index entries, never n rows with their joins), then the 20 rows
   with their select_related/prefetch_related.
 """
 
-import time
-
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-COUNT_TTL = 60  # seconds; also the worst staleness if an invalidation is missed
-CACHE_COUNTS_FROM = 1000  # rows: below this, COUNT(*) costs less than a cache round trip
-GENERATION_KEY = "qa:counts:generation"
-
-
-def counts_invalidate() -> None:
-    """Every cached list count is stale now (a question was created, deleted or re-tagged)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # missing (never set, evicted or cache down): start a new generation
-        cache.set(GENERATION_KEY, time.time_ns(), None)
-
-
-def cached_count(key: str, queryset) -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = time.time_ns()
-        cache.set(GENERATION_KEY, generation, None)
-    full_key = f"qa:count:{generation}:{key}"
-    count = cache.get(full_key)
-    if count is None:
-        count = queryset.count()
-        if count >= CACHE_COUNTS_FROM:
-            cache.set(full_key, count, COUNT_TTL)
-    return count
+from .counts import cached_count
 
 
 class DeferredJoinPaginator(Paginator):

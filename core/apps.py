@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Web helpers every app uses: JSON endpoints, pagination, cached counts, error views."""
+
+    name = "core"
