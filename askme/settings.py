@@ -215,9 +215,12 @@ if LIVE_BACKEND not in {"nchan", "push_stream", "off"}:
 LIVE_PUBLISH_URL = env_str("LIVE_PUBLISH_URL", "http://127.0.0.1:8082")
 LIVE_PUBLISH_TIMEOUT = float(env_str("LIVE_PUBLISH_TIMEOUT", "0.5"))
 
+# How often cron runs refresh_sidebar (bin/cron.sh reads it from here), and how long the cached
+# sidebar lives: far above the interval, so a slow or missed refresh keeps the last sidebar.
 SIDEBAR_CRON_MINUTES = env_int("SIDEBAR_CRON_MINUTES", 5)
-# Far above the cron interval: a slow or missed refresh keeps the last sidebar (see sidebar/).
-SIDEBAR_CACHE_TIMEOUT = env_int("SIDEBAR_CACHE_TIMEOUT", 24 * 3600)
+SIDEBAR_CACHE_TIMEOUT = env_int(
+    "SIDEBAR_CACHE_TIMEOUT", max(24 * 3600, 12 * 60 * SIDEBAR_CRON_MINUTES)
+)
 
 # Full-text search language for PostgreSQL ("simple" works for English and Russian alike).
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "simple")

@@ -30,7 +30,7 @@ from askme.wsgi import application  # noqa: F401  (sets Django up)
 import sidebar.templatetags.sidebar as tags
 from sidebar.queries import sidebar_compute
 
-tags.sidebar_cached = sidebar_compute
+tags.sidebar_read = sidebar_compute
 """
 
 

@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VAR_DIR="${VAR_DIR:-$ROOT/var}"
-MINUTES="${SIDEBAR_CRON_MINUTES:-5}"
+# The interval is a Django setting (SIDEBAR_CRON_MINUTES, default in askme/settings.py only).
+MINUTES="$(.venv/bin/python -c 'import askme.settings as s; print(s.SIDEBAR_CRON_MINUTES)')"
 CRONTAB="${CRONTAB:-crontab}"   # tests point this at a stand-in so no real crontab is touched
 MARKER="# askme-sidebar $ROOT"
 

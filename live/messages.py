@@ -1,8 +1,12 @@
-"""Live messages, built from the same template partial the question page renders."""
+"""Live messages, built from the same template partials the question page renders.
+
+Where an answer goes (its page and its index on that page) comes from qa.models (ANSWER_ORDER,
+`Answer.position`): pages place what the message says and never re-sort.
+"""
 
 from django.template.loader import render_to_string
 
-from qa.models import ANSWERS_PER_PAGE, Answer, Question
+from qa.models import Answer, Question
 
 
 def answer_html(answer: Answer) -> str:
@@ -12,13 +16,21 @@ def answer_html(answer: Answer) -> str:
     )
 
 
-def _answer_message(answer: Answer, page: int) -> dict:
+def answers_label(count: int) -> str:
+    """ "1 answer", "61 answers": the heading above the answers, from its own partial."""
+    return render_to_string("qa/_answers_label.html", {"count": count}).strip()
+
+
+def _answer_message(answer: Answer) -> dict:
+    count = answer.question.answers_count
     return {
         "type": "answer",
         "question": answer.question_id,
         "answer": answer.pk,
-        "page": page,
-        "answers_count": answer.question.answers_count,
+        "page": answer.page_number,
+        "index": answer.index_on_page,
+        "answers_count": count,
+        "answers_label": answers_label(count),
         "html": answer_html(answer),
     }
 
@@ -26,33 +38,27 @@ def _answer_message(answer: Answer, page: int) -> dict:
 def answer_message(answer_id: int) -> dict | None:
     """The message pushed when an answer is posted."""
     answer = (
-        Answer.objects.select_related("author__profile", "question").filter(pk=answer_id).first()
+        Answer.objects.with_position()
+        .select_related("author__profile", "question")
+        .filter(pk=answer_id)
+        .first()
     )
-    return None if answer is None else _answer_message(answer, answer.page_number())
+    return None if answer is None else _answer_message(answer)
 
 
 def answer_messages_after(question: Question, after: int, limit: int) -> tuple[list[dict], bool]:
     """The same messages for the first `limit` answers with an id above `after`, oldest first,
-    and whether more are waiting.
-
-    For the catch-up endpoint: a constant number of queries however many answers it returns
-    (the answers in one query, every answer's page from one read of the page order).
+    and whether more are waiting. One query for the answers and their positions, however many.
     """
     answers = list(
         question.answers.filter(pk__gt=after)
+        .with_position()
         .select_related("author__profile")
         .order_by("pk")[: limit + 1]
     )
     more = len(answers) > limit
-    answers = answers[:limit]
-    if not answers:
-        return [], more
-    order = question.answers.ordered().values_list("pk", flat=True)
-    position = {pk: index for index, pk in enumerate(order)}
     messages = []
-    for answer in answers:
-        if answer.pk not in position:  # deleted between the two queries
-            continue
+    for answer in answers[:limit]:
         answer.question = question
-        messages.append(_answer_message(answer, position[answer.pk] // ANSWERS_PER_PAGE + 1))
+        messages.append(_answer_message(answer))
     return messages, more

@@ -3,7 +3,8 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -85,12 +86,44 @@ class Question(models.Model):
         return reverse("question", args=[self.pk])
 
 
+# Where an answer sits: its question's answers sorted by these fields. The page order and every
+# position below (page of a permalink, page and index in a live message) derive from it.
+ANSWER_ORDER = ("-rating", "created_at", "id")
+
+
+def _sorts_before(order: tuple[str, ...], ref) -> Q:
+    """Rows that come before `ref` in `order`: (a > ref.a) | (a = ref.a & b < ref.b) | …"""
+    condition, equal = Q(), {}
+    for field in order:
+        name = field.lstrip("-")
+        lookup = "gt" if field.startswith("-") else "lt"
+        condition |= Q(**equal, **{f"{name}__{lookup}": ref(name)})
+        equal[name] = ref(name)
+    return condition
+
+
 class AnswerQuerySet(models.QuerySet):
     def ordered(self) -> "AnswerQuerySet":
-        return self.order_by("-rating", "created_at", "id")
+        return self.order_by(*ANSWER_ORDER)
 
     def for_page(self, question: Question) -> "AnswerQuerySet":
         return self.filter(question=question).select_related("author__profile").ordered()
+
+    def with_position(self) -> "AnswerQuerySet":
+        """Annotate `position`: how many answers of the same question come before this one.
+
+        One correlated COUNT per row, on answer_page_idx: a constant number of queries however
+        many answers are asked about, and no walk over every answer of a big question.
+        """
+        before = (
+            Answer.objects.filter(question_id=OuterRef("question_id"))
+            .filter(_sorts_before(ANSWER_ORDER, OuterRef))
+            .order_by()
+            .values("question_id")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return self.annotate(position=Coalesce(Subquery(before), 0))
 
 
 class Answer(models.Model):
@@ -125,19 +158,34 @@ class Answer(models.Model):
 
     def get_absolute_url(self) -> str:
         url = reverse("question", args=[self.question_id])
-        page = self.page_number()
+        page = self.page_number
         if page > 1:
             url += f"?page={page}"
         return f"{url}#answer-{self.pk}"
 
+    @property
+    def position(self) -> int:
+        """0-based place in the question's ANSWER_ORDER (annotated by with_position(), or
+        read once)."""
+        if "position" not in self.__dict__:
+            self.__dict__["position"] = (
+                Answer.objects.with_position().values_list("position", flat=True).get(pk=self.pk)
+            )
+        return self.__dict__["position"]
+
+    @position.setter
+    def position(self, value: int) -> None:
+        self.__dict__["position"] = value
+
+    @property
     def page_number(self) -> int:
-        """The answers page (1-based) that holds this answer in the question's ordering."""
-        before = Answer.objects.filter(question_id=self.question_id).filter(
-            Q(rating__gt=self.rating)
-            | Q(rating=self.rating, created_at__lt=self.created_at)
-            | Q(rating=self.rating, created_at=self.created_at, id__lt=self.id)
-        )
-        return before.count() // ANSWERS_PER_PAGE + 1
+        """The answers page (1-based) that holds this answer."""
+        return self.position // ANSWERS_PER_PAGE + 1
+
+    @property
+    def index_on_page(self) -> int:
+        """Where on its page the answer goes (0-based): live pages insert it there."""
+        return self.position % ANSWERS_PER_PAGE
 
 
 class QuestionVote(models.Model):

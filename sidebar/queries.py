@@ -1,18 +1,16 @@
 """The right sidebar: popular tags and best members over the last three months.
 
 Views never call these: `manage.py refresh_sidebar` (run by cron) computes them and stores one
-plain value in the cache, which the inclusion tags in sidebar/templatetags read. The value holds
-everything the templates show (names, counts, avatar URLs), so rendering it needs no query.
+plain value through sidebar/cache.py, which the inclusion tags in sidebar/templatetags read.
+The value holds everything the templates show (names, counts, avatar URLs), so rendering it
+needs no query.
 """
 
 import calendar
-import logging
 import time
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -20,14 +18,11 @@ from django.utils import timezone
 from accounts.models import Profile
 from qa.models import Answer, Question
 
-logger = logging.getLogger(__name__)
+from .cache import sidebar_write
 
-CACHE_KEY = "sidebar:v1"
 WINDOW_MONTHS = 3
 LIMIT = 10
 CLOUD_SIZES = 5  # tag cloud steps: CSS classes tag-size-1 … tag-size-5
-
-EMPTY: dict = {"tags": [], "members": [], "since": None, "computed_at": None}
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -124,26 +119,10 @@ def sidebar_compute(now: datetime | None = None) -> dict:
     }
 
 
-def sidebar_timeout() -> int:
-    """Far longer than the cron interval: a slow or missed run keeps the last good value."""
-    return getattr(settings, "SIDEBAR_CACHE_TIMEOUT", 24 * 3600)
-
-
-def sidebar_refresh() -> tuple[dict, float]:
-    """Compute and store the sidebar with one cache write; return it and the milliseconds."""
+def sidebar_refresh() -> tuple[dict, float, bool]:
+    """Compute and store the sidebar; return it, the milliseconds, and whether the cache
+    kept it."""
     started = time.monotonic()
     value = sidebar_compute()
-    cache.set(CACHE_KEY, value, timeout=sidebar_timeout())
-    return value, (time.monotonic() - started) * 1000
-
-
-def sidebar_cached() -> dict:
-    """What the templates show: the cached value, or an empty sidebar. Never queries the DB."""
-    try:
-        value = cache.get(CACHE_KEY)
-    except Exception:  # a broken cache backend must not break pages
-        logger.warning("sidebar: cache read failed", exc_info=True)
-        value = None
-    if not isinstance(value, dict):
-        return EMPTY
-    return value
+    kept = sidebar_write(value)
+    return value, (time.monotonic() - started) * 1000, kept

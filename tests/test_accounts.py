@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from .conftest import client_for, csrf_post, make_answer, make_question
+from .helpers import client_for, csrf_post, make_answer, make_question
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 
 from qa.markdown import render_markdown
 
-from .conftest import client_for, make_answer, make_question
+from .helpers import client_for, make_answer, make_question
 
 pytestmark = pytest.mark.django_db
 SCRIPT = "<script>alert('x')</script>"

@@ -1,22 +1,18 @@
 """Pagination that stays fast on big tables: cached counts, pages read by id (deferred join)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from core import counts
 from qa.models import Question
 
-from .conftest import client_for, make_question
+from .helpers import client_for, make_question, queries_of_get
 
 pytestmark = pytest.mark.django_db
 
 
 def counts_in(url: str) -> tuple[int, object]:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client_for().get(url)
-    assert response.status_code == 200
-    return sum("COUNT(" in q["sql"] for q in ctx.captured_queries), response
+    sql, response = queries_of_get(client_for(), url)
+    return sum("COUNT(" in statement for statement in sql), response
 
 
 @pytest.fixture

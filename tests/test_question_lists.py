@@ -1,10 +1,8 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from qa.models import Question
 
-from .conftest import client_for, make_answer, make_question
+from .helpers import client_for, make_answer, make_question, queries_of_get
 
 pytestmark = pytest.mark.django_db
 
@@ -64,10 +62,7 @@ def test_twenty_per_page_and_pagination_bar(alice):
 
 
 def _queries_for(url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client_for().get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return len(queries_of_get(client_for(), url)[0])
 
 
 @pytest.mark.parametrize("url", ["/", "/hot/", "/tag/python/"])

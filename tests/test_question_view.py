@@ -1,12 +1,10 @@
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from qa.models import Answer, Question
 
-from .conftest import client_for, csrf_post, make_answer, make_question
+from .helpers import client_for, csrf_post, make_answer, make_question, queries_of_get
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +33,19 @@ def test_thirty_answers_per_page(alice, bob):
     page2 = client_for().get(question.get_absolute_url() + "?page=2")
     assert len(page1.context["answers"]) == 30
     assert len(page2.context["answers"]) == 5
-    assert client_for().get(question.get_absolute_url() + "?page=x").status_code == 200
+    first_page = [a.pk for a in page1.context["answers"]]
+    last_page = [a.pk for a in page2.context["answers"]]
+    for garbage, expected in (
+        ("x", first_page),
+        ("", first_page),
+        ("-3", first_page),
+        ("0", first_page),
+        ("99", last_page),
+        ("2.5", first_page),
+    ):
+        response = client_for().get(question.get_absolute_url(), {"page": garbage})
+        assert response.status_code == 200, garbage
+        assert [a.pk for a in response.context["answers"]] == expected, garbage
 
 
 def test_correct_answer_is_marked(alice, bob):
@@ -126,9 +136,7 @@ def test_guest_post_goes_to_login(alice):
 
 
 def _queries(url, user):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client_for(user).get(url).status_code == 200
-    return len(ctx.captured_queries)
+    return len(queries_of_get(client_for(user), url)[0])
 
 
 def test_question_page_uses_constant_queries(alice, bob, carol):
@@ -179,3 +187,25 @@ def test_ask_requires_login(db):
     response = client_for().get("/ask/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=/ask/")
+
+
+def test_logged_out_readers_get_every_vote_button_disabled_in_one_place(alice, bob, carol):
+    """The answer partial is the same for everybody (it is also pushed live); the page decides
+    once, on the fieldset around the posts, whether its buttons work."""
+    question = make_question(alice)
+    make_answer(question, bob)
+    guest = client_for().get(question.get_absolute_url()).content.decode()
+    member = client_for(carol).get(question.get_absolute_url()).content.decode()
+    assert '<fieldset class="d-contents" disabled title="Log in to vote">' in guest
+    assert '<fieldset class="d-contents">' in member
+    for body in (guest, member):
+        assert "disabled" not in body.split('id="answers"')[1].split("</fieldset>")[0]
+
+
+def test_words_live_js_shows_come_from_the_page(alice, bob):
+    question = make_question(alice)
+    make_answer(question, bob)
+    body = client_for(alice).get(question.get_absolute_url()).content.decode()
+    assert 'data-label-on="Unmark correct" data-label-off="Mark as correct"' in body
+    assert 'data-label-one="{n} new answer — show"' in body
+    assert '<h2 class="h5 mb-3" id="answers-heading" data-count="1">1 answer' in body

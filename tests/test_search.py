@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qa.models import Question
 
-from .conftest import client_for, csrf_post, make_question
+from .helpers import client_for, csrf_post, make_question
 
 HOSTILE = [
     '"',

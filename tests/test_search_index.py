@@ -8,7 +8,7 @@ from search.engine import marked, search_ids
 from search.index import SQLITE_TRIGGERS, ensure_index, rebuild_index
 from search.query import MAX_QUERY_CHARS, MAX_TERMS, parse_query
 
-from .conftest import make_question
+from .helpers import make_question
 
 
 def test_last_plain_word_is_a_prefix():

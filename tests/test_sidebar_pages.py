@@ -10,16 +10,16 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from sidebar.queries import CACHE_KEY
+from sidebar.cache import KEY as CACHE_KEY
 
-from .conftest import client_for, make_answer, make_question
+from .helpers import client_for, make_answer, make_question, queries_of_get
 from .test_sidebar_support import memcached_caches, running_memcached
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def site(alice, bob):
+def escaped_names_site(alice, bob):
     alice.profile.display_name = "Alice <b>Liddell</b>"
     alice.profile.save()
     question = make_question(alice, tags=["python", "sidebar-tag"])
@@ -38,11 +38,8 @@ def no_sidebar(settings, tmp_path):
 
 
 def sql_of(client, url: str) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
     # Literals (timestamps) differ between two requests; the statements must not.
-    return [re.sub(r"'[^']*'", "?", q["sql"]) for q in queries.captured_queries]
+    return [re.sub(r"'[^']*'", "?", sql) for sql in queries_of_get(client, url)[0]]
 
 
 PAGES = ["/", "/hot/", "/tag/python/", "QUESTION", "/login/", "/user/alice/"]
@@ -50,8 +47,8 @@ PAGES = ["/", "/hot/", "/tag/python/", "QUESTION", "/login/", "/user/alice/"]
 
 @pytest.mark.parametrize("warm", [True, False], ids=["warm-cache", "empty-cache"])
 @pytest.mark.parametrize("page", PAGES)
-def test_the_sidebar_adds_no_query(site, settings, no_sidebar, alice, page, warm):
-    url = site.get_absolute_url() if page == "QUESTION" else page
+def test_the_sidebar_adds_no_query(escaped_names_site, settings, no_sidebar, alice, page, warm):
+    url = escaped_names_site.get_absolute_url() if page == "QUESTION" else page
     if warm:
         call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
     else:
@@ -67,7 +64,7 @@ def test_the_sidebar_adds_no_query(site, settings, no_sidebar, alice, page, warm
     assert with_sidebar == without_sidebar
 
 
-def test_the_column_renders_with_no_query_at_all(site):
+def test_the_column_renders_with_no_query_at_all(escaped_names_site):
     call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
     with CaptureQueriesContext(connection) as queries:
         html = render_to_string("sidebar/_column.html")
@@ -78,7 +75,7 @@ def test_the_column_renders_with_no_query_at_all(site):
     assert 'src="/static/img/avatar.svg"' in html
 
 
-def test_empty_cache_is_a_quiet_empty_state(site):
+def test_empty_cache_is_a_quiet_empty_state(escaped_names_site):
     cache.delete(CACHE_KEY)
     with CaptureQueriesContext(connection) as queries:
         html = render_to_string("sidebar/_column.html")
@@ -87,20 +84,20 @@ def test_empty_cache_is_a_quiet_empty_state(site):
     assert html.count("Nothing here yet.") == 2
 
 
-def test_a_garbled_value_is_an_empty_state(site):
+def test_a_garbled_value_is_an_empty_state(escaped_names_site):
     cache.set(CACHE_KEY, "not a sidebar")
     html = render_to_string("sidebar/_column.html")
     assert html.count("Nothing here yet.") == 2
 
 
-def test_memcached_stopped_pages_still_answer_quickly(site, settings, tmp_path):
+def test_memcached_stopped_pages_still_answer_quickly(escaped_names_site, settings, tmp_path):
     with running_memcached() as port:
         settings.CACHES = memcached_caches(port)
         call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
         body = client_for().get("/").content.decode()
         assert 'href="/tag/sidebar-tag/"' in body  # served from memcached
     # memcached is gone now (stopped, port closed)
-    for url in ["/", site.get_absolute_url(), "/hot/"]:
+    for url in ["/", escaped_names_site.get_absolute_url(), "/hot/"]:
         started = time.monotonic()
         response = client_for().get(url)
         elapsed = time.monotonic() - started

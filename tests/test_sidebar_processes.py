@@ -23,9 +23,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from askme.settings import cache_config
-from sidebar.queries import CACHE_KEY, sidebar_cached
+from sidebar.cache import KEY as CACHE_KEY
+from sidebar.cache import sidebar_read as sidebar_cached
 
-from .conftest import make_answer, make_question
+from .helpers import make_answer, make_question
 from .test_sidebar_support import memcached_caches, running_memcached
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +59,7 @@ def shared_cache(request, settings, tmp_path) -> str:
 
 
 @pytest.fixture
-def site(alice, bob):
+def cron_site(alice, bob):
     alice.profile.display_name = "Alice Liddell"
     alice.profile.save()
     question = make_question(alice, tags=["python", "cron"])
@@ -117,7 +118,7 @@ def as_cron_runs_it(line: str, home: Path, timeout: float = 120) -> subprocess.C
     )
 
 
-def test_another_process_reads_what_the_command_wrote(shared_cache, site):
+def test_another_process_reads_what_the_command_wrote(shared_cache, cron_site):
     call_command("refresh_sidebar", stdout=open(os.devnull, "w"))  # noqa: SIM115
     render = (
         "from django.template.loader import render_to_string;"
@@ -137,7 +138,7 @@ def test_another_process_reads_what_the_command_wrote(shared_cache, site):
     assert "Nothing here yet." not in result.stdout
 
 
-def test_the_installed_crontab_line_fills_the_cache(shared_cache, site, tmp_path):
+def test_the_installed_crontab_line_fills_the_cache(shared_cache, cron_site, tmp_path):
     var = tmp_path / "var"
     line = installed_line(
         tmp_path,
@@ -160,7 +161,7 @@ def test_the_installed_crontab_line_fills_the_cache(shared_cache, site, tmp_path
     assert re.search(r"^refresh_sidebar: 2 tags, 2 members in \d+ ms$", log, re.M), log
 
 
-def test_a_run_still_going_makes_the_next_one_skip(shared_cache, site, tmp_path):
+def test_a_run_still_going_makes_the_next_one_skip(shared_cache, cron_site, tmp_path):
     var = tmp_path / "var"
     line = installed_line(
         tmp_path,
@@ -180,7 +181,7 @@ def test_a_run_still_going_makes_the_next_one_skip(shared_cache, site, tmp_path)
     assert len(sidebar_cached()["members"]) == 2
 
 
-def test_the_command_fails_loudly_when_the_cache_is_down(site, settings):
+def test_the_command_fails_loudly_when_the_cache_is_down(cron_site, settings):
     with running_memcached() as port:
         caches = memcached_caches(port)
     settings.CACHES = caches  # that memcached is stopped now
@@ -194,7 +195,7 @@ def test_the_command_fails_loudly_when_the_cache_is_down(site, settings):
     os.environ.get("ASKME_TEST_REAL_CRON") != "1" or os.getuid() != 0 or not shutil.which("cron"),
     reason="real cron: set ASKME_TEST_REAL_CRON=1, as root (it borrows root's crontab ~1 min)",
 )
-def test_real_cron_runs_the_installed_line(site, settings, tmp_path):
+def test_real_cron_runs_the_installed_line(cron_site, settings, tmp_path):
     """The real daemon, the real crontab: installed every minute, we wait for one run.
 
     root's crontab is saved first and restored byte for byte afterwards (it may hold `make up`'s

@@ -7,17 +7,17 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from qa.models import Answer, Question
+from sidebar.cache import KEY as CACHE_KEY
+from sidebar.cache import sidebar_read as sidebar_cached
 from sidebar.queries import (
-    CACHE_KEY,
     best_members,
     months_before,
     popular_tags,
-    sidebar_cached,
     window_start,
     with_cloud_sizes,
 )
 
-from .conftest import make_answer, make_question, make_user
+from .helpers import make_answer, make_question, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db import connection
 from qa.models import AnswerVote, QuestionVote
 from qa.services import vote_set
 
-from .conftest import make_answer, make_question
+from .helpers import make_answer, make_question
 
 
 @pytest.mark.django_db(transaction=True)

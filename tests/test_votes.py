@@ -1,11 +1,12 @@
 import json
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from qa.models import Answer, AnswerVote, Question, QuestionVote
 from qa.services import vote_set
 
-from .conftest import client_for, csrf_post, make_answer, make_question
+from .helpers import client_for, csrf_post, make_answer, make_question
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +54,22 @@ def test_vote_errors(alice, bob):
 
 
 def test_double_vote_rows_never_count_twice(alice, bob):
-    """The unique constraint holds even if the service is bypassed (as a racing request would)."""
+    """The database itself refuses a second vote row for the same user and post (what a racing
+    request that skipped the service's check would insert), so the rows never count a user
+    twice and the next vote still moves the rating from the one row there is."""
     question = make_question(alice)
     vote_set(user=bob, target=question, value=1)
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         QuestionVote.objects.create(user=bob, question=question, value=1)
-    question.refresh_from_db()
-    assert question.rating == 1
+
+    assert list(QuestionVote.objects.filter(question=question).values_list("value", flat=True)) == [
+        1
+    ]
+    assert vote_set(user=bob, target=question, value=-1) == -1
+    assert list(QuestionVote.objects.filter(question=question).values_list("value", flat=True)) == [
+        -1
+    ]
 
 
 def test_mark_correct_only_by_question_author(alice, bob):

@@ -6,7 +6,7 @@ avatar URL. An empty or unreachable cache renders a quiet empty state.
 
 from django import template
 
-from sidebar.queries import sidebar_cached
+from sidebar.cache import sidebar_read
 
 register = template.Library()
 
@@ -15,9 +15,9 @@ def _sidebar(context: template.Context) -> dict:
     """One cache read per request, shared by both tags."""
     request = context.get("request")
     if request is None:
-        return sidebar_cached()
+        return sidebar_read()
     if not hasattr(request, "_sidebar"):
-        request._sidebar = sidebar_cached()
+        request._sidebar = sidebar_read()
     return request._sidebar
 
 

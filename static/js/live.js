@@ -15,9 +15,10 @@ function startLive(root) {
   const numPages = Number(root.dataset.numPages) || 1;
   const onLastPage = page >= numPages;
   const answersBox = document.getElementById("answers");
-  const countEl = document.getElementById("answers-count");
+  const heading = document.getElementById("answers-heading");
   const bar = document.getElementById("new-answers-bar");
   const barLink = document.getElementById("new-answers-link");
+  const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 
   const known = new Set(); // answers on this page or announced by the bar
   document.querySelectorAll("#answers .answer[data-answer-id]").forEach((el) => {
@@ -26,11 +27,12 @@ function startLive(root) {
   let highest = Math.max(Number(root.dataset.lastAnswerId) || 0, 0, ...known);
   const pending = []; // {id, page} of answers announced by the bar, in arrival order
 
-  function setCount(n) {
-    if (!countEl || !Number.isInteger(n) || n < Number(countEl.textContent)) return;
-    countEl.textContent = String(n);
-    const noun = document.getElementById("answers-noun");
-    if (noun) noun.textContent = n === 1 ? "answer" : "answers";
+  // The count only grows here (a late message must not undo a newer one); the words are the
+  // server's ("61 answers"), so a translation never touches this file.
+  function setCount(n, label) {
+    if (!heading || !Number.isInteger(n) || n < Number(heading.dataset.count)) return;
+    heading.dataset.count = String(n);
+    if (typeof label === "string" && label) heading.textContent = label;
   }
 
   function fromServerPartial(html) {
@@ -38,25 +40,13 @@ function startLive(root) {
     const template = document.createElement("template");
     template.innerHTML = html;
     const article = template.content.querySelector("article.answer");
-    if (!article) return null;
-    if (root.dataset.authenticated === "1") {
-      // The partial was rendered for nobody in particular: vote buttons start disabled.
-      article.querySelectorAll(".vote-btn").forEach((button) => {
-        button.disabled = false;
-        button.removeAttribute("title");
-      });
-    }
-    return document.importNode(article, true);
+    return article ? document.importNode(article, true) : null;
   }
 
-  function insertAnswer(article) {
-    // Answers are ordered by rating (desc), then date (asc): a new one, rated 0, goes after
-    // every answer rated 0 or more.
-    const rating = Number(article.querySelector("[data-rating]")?.textContent) || 0;
-    const before = [...answersBox.querySelectorAll(":scope > .answer")].find(
-      (el) => Number(el.querySelector("[data-rating]")?.textContent) < rating,
-    );
-    answersBox.insertBefore(article, before || null);
+  function insertAnswer(article, index) {
+    // The server says where the answer goes on its page; we only place it there.
+    const siblings = answersBox.querySelectorAll(":scope > .answer");
+    answersBox.insertBefore(article, siblings[index] || null);
     article.classList.add("live-new");
     article.addEventListener("animationend", () => article.classList.remove("live-new"), { once: true });
   }
@@ -65,7 +55,8 @@ function startLive(root) {
     if (!bar || !barLink || pending.length === 0) return;
     const first = pending[0];
     const n = pending.length;
-    barLink.textContent = `${n} new answer${n === 1 ? "" : "s"} — show`;
+    const label = bar.dataset[`label${plurals.select(n) === "one" ? "One" : "Other"}`] || "{n}";
+    barLink.textContent = label.replace("{n}", String(n));
     const url = new URL(window.location.href);
     url.searchParams.set("page", String(first.page));
     url.hash = `answer-${first.id}`;
@@ -77,14 +68,14 @@ function startLive(root) {
     const id = Number(msg.answer);
     if (!Number.isInteger(id) || id <= 0) return;
     highest = Math.max(highest, id);
-    setCount(Number(msg.answers_count));
+    setCount(Number(msg.answers_count), msg.answers_label);
     if (known.has(id) || document.getElementById(`answer-${id}`)) return;
     known.add(id);
     const target = Number(msg.page) || 1;
     if (onLastPage && target === page) {
       const article = fromServerPartial(String(msg.html || ""));
       if (article) {
-        insertAnswer(article);
+        insertAnswer(article, Math.max(0, Number(msg.index) || 0));
         return;
       }
     }
@@ -123,7 +114,7 @@ function startLive(root) {
           const body = await response.json();
           const messages = Array.isArray(body.messages) ? body.messages : [];
           messages.forEach(handle);
-          setCount(Number(body.answers_count));
+          setCount(Number(body.answers_count), body.answers_label);
           if (body.more !== true) break;
         }
       } while (again);

@@ -45,6 +45,7 @@ export function setCorrect(answerId, correct) {
     const on = isThis ? correct : (correct ? false : article.classList.contains("is-correct"));
     article.classList.toggle("is-correct", on);
     const toggle = article.querySelector(".correct-toggle");
-    if (toggle) toggle.textContent = on ? "Unmark correct" : "Mark as correct";
+    // The words come with the partial (data-label-on/off), not from this file.
+    if (toggle) toggle.textContent = on ? toggle.dataset.labelOn : toggle.dataset.labelOff;
   });
 }

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from qa.models import ANSWERS_PER_PAGE, Answer
 from qa.services import answer_create, vote_set
-from tests.conftest import make_answer, make_question, make_user
+from tests.helpers import make_answer, make_question, make_user
 from tests.live import fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -64,8 +64,7 @@ def test_answers_votes_and_marks_arrive_without_reload(live_site, new_page):
 
     new = b.locator(f"#answer-{answer.pk}")
     expect(new.locator(".markdown strong")).to_have_text("set")
-    expect(b.locator("#answers-count")).to_have_text("2")
-    expect(b.locator("#answers-noun")).to_have_text("answers")
+    expect(b.locator("#answers-heading")).to_have_text("2 answers")
     assert b.evaluate("window.__notReloaded") is True
     assert answers_on(b) == [first.pk, answer.pk]
     # The pushed partial works like the rendered one: alice may vote and mark it.
@@ -121,7 +120,7 @@ def test_on_an_earlier_page_a_bar_announces_new_answers(live_site, new_page):
     expect(bar).to_contain_text("1 new answer — show")
     second = answer_create(question=question, author=bob, text="Thirty-second answer")
     expect(bar).to_contain_text("2 new answers — show")
-    expect(b.locator("#answers-count")).to_have_text(str(ANSWERS_PER_PAGE + 2))
+    expect(b.locator("#answers-heading")).to_have_text(f"{ANSWERS_PER_PAGE + 2} answers")
     assert answers_on(b) == before  # nothing inserted on a page they do not belong to
 
     b.click("#new-answers-link")
@@ -161,7 +160,7 @@ def test_nginx_restart_every_page_shows_each_answer_once(live_site, new_page):
     for page in pages:
         expect(page.locator(f"#answer-{ids[-1]}")).to_have_count(1)
         expect(page.locator(f"#answer-{ids[0]} [data-rating]")).to_have_text("1")
-        expect(page.locator("#answers-count")).to_have_text(str(len(ids)))
+        expect(page.locator("#answers-heading")).to_have_text(f"{len(ids)} answers")
     time.sleep(0.3)
     for page in pages:
         shown = answers_on(page)
@@ -203,4 +202,4 @@ def test_push_stream_backend_delivers_to_the_page(push_stream_site, new_page):
 
     expect(b.locator(f"#answer-{answer.pk} .markdown strong")).to_have_text("push-stream")
     expect(b.locator(f"#answer-{first.pk} [data-rating]")).to_have_text("1")
-    expect(b.locator("#answers-count")).to_have_text("2")
+    expect(b.locator("#answers-heading")).to_have_text("2 answers")

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from live import messages, publisher, views
 from qa.models import ANSWERS_PER_PAGE
 from qa.services import answer_create, answer_mark_correct, vote_set
-from tests.conftest import client_for, csrf_post, make_answer, make_question
+from tests.helpers import client_for, csrf_post, make_answer, make_question
 
 from .harness import SSEClient
 
@@ -45,7 +45,26 @@ def test_catch_up_knows_the_page_of_each_answer(alice, bob):
         make_answer(question, alice)
     late = make_answer(question, bob)
     body = catch_up(client_for(), question, late.pk - 1).json()
-    assert [(m["answer"], m["page"]) for m in body["messages"]] == [(late.pk, 2)]
+    assert [(m["answer"], m["page"], m["index"]) for m in body["messages"]] == [(late.pk, 2, 0)]
+    assert body["answers_label"] == f"{ANSWERS_PER_PAGE + 1} answers"
+
+
+def test_messages_place_each_answer_where_the_page_renders_it(alice, bob, carol):
+    """page and index in a message are the answer's place in the page order (rating desc,
+    then oldest first): live.js inserts it there without sorting anything itself."""
+    question = make_question(alice)
+    ratings = [3, 0, 5, 0, -1, 3] + [1] * ANSWERS_PER_PAGE
+    answers = [make_answer(question, bob, rating=r) for r in ratings]
+    rendered = []
+    for number in (1, 2):
+        page = client_for(carol).get(f"/question/{question.pk}/", {"page": number})
+        rendered += [a.pk for a in page.context["answers"]]
+    body = catch_up(client_for(), question, 0).json()
+    placed = sorted(body["messages"], key=lambda m: (m["page"], m["index"]))
+    assert [m["answer"] for m in placed] == rendered
+    assert [(m["page"], m["index"]) for m in placed] == [
+        (n // ANSWERS_PER_PAGE + 1, n % ANSWERS_PER_PAGE) for n in range(len(answers))
+    ]
 
 
 def test_catch_up_messages_equal_the_pushed_ones_on_every_page(alice, bob):
@@ -86,12 +105,14 @@ def test_catch_up_comes_in_batches_and_says_when_more_are_waiting(alice, bob, mo
 def test_catch_up_rejects_garbage_and_unknown_questions(alice):
     question = make_question(alice)
     client = client_for()
-    assert catch_up(client, question, "x").status_code == 400
+    for garbage in ("x", "", "-1", "1e3", str(2**63), "9" * 40):
+        assert catch_up(client, question, garbage).status_code == 400, garbage
     assert client.get("/question/999999/live/?after=0").status_code == 404
     assert csrf_post(client, f"/question/{question.pk}/live/").status_code == 405
     assert catch_up(client, question, 0).json() == {
         "messages": [],
         "answers_count": 0,
+        "answers_label": "0 answers",
         "more": False,
     }
 
@@ -139,7 +160,9 @@ def test_services_publish_after_commit(nchan, alice, bob, django_capture_on_comm
         "question": question.pk,
         "answer": answer.pk,
         "page": 1,
+        "index": 0,
         "answers_count": 1,
+        "answers_label": "1 answer",
     }
     assert f'id="answer-{answer.pk}"' in got[0]["html"]
     assert "<strong>this</strong>" in got[0]["html"]

@@ -1,9 +1,8 @@
 """refresh_sidebar: compute popular tags and best members and cache them (cron, every 5 min)."""
 
-from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
-from sidebar.queries import CACHE_KEY, sidebar_refresh
+from sidebar.queries import sidebar_refresh
 
 
 class Command(BaseCommand):
@@ -13,11 +12,8 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def handle(self, *args, **options) -> None:
-        value, ms = sidebar_refresh()
-        # pymemcache ignores errors (pages must not fail when memcached is down), so a failed
-        # write is silent: read it back and fail loudly here instead, into the cron log.
-        stored = cache.get(CACHE_KEY)
-        if not isinstance(stored, dict) or stored.get("computed_at") != value["computed_at"]:
+        value, ms, kept = sidebar_refresh()
+        if not kept:  # fail loudly, into the cron log
             raise CommandError("refresh_sidebar: the cache did not keep the value (is it up?)")
         self.stdout.write(
             f"refresh_sidebar: {len(value['tags'])} tags, {len(value['members'])} members "
