@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .markdown import MarkdownTooComplex, render_markdown
 from .models import MAX_TAGS, validate_tag_name
 
 
@@ -15,7 +16,20 @@ def parse_tags(raw: str) -> list[str]:
     return names
 
 
-class AskForm(forms.Form):
+class MarkdownFormMixin:
+    """Renders `text` while validating: a text too complex to format is a form error, and the
+    HTML goes on in cleaned_data["text_html"] to be stored with the post (rendered once)."""
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        try:
+            self.cleaned_data["text_html"] = render_markdown(text)
+        except MarkdownTooComplex as exc:
+            raise ValidationError(str(exc), code="too_complex") from None
+        return text
+
+
+class AskForm(MarkdownFormMixin, forms.Form):
     title = forms.CharField(min_length=10, max_length=200, strip=True)
     text = forms.CharField(
         min_length=20, max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
@@ -41,7 +55,7 @@ class AskForm(forms.Form):
         return names
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(MarkdownFormMixin, forms.Form):
     text = forms.CharField(
         min_length=2, max_length=20000, widget=forms.Textarea(attrs={"rows": 6}), strip=True
     )

@@ -1,9 +1,21 @@
-"""Markdown → safe HTML: markdown-it-py with raw HTML off, then nh3 as the allow-list."""
+"""Markdown → safe HTML: markdown-it-py with raw HTML off, then nh3 as the allow-list.
 
+Rendered once, when a post is written (and by `manage.py render_posts` after a renderer change),
+and stored beside its text: a page view never parses Markdown. A single text is bounded on the
+way in: rendering stops after RENDER_BUDGET seconds and the HTML may not exceed MAX_HTML_CHARS,
+so no text a user can post costs more than that, once.
+"""
+
+import contextlib
+import gc
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from functools import lru_cache
 
 import nh3
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import escape, linebreaks
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
@@ -12,6 +24,18 @@ ALLOWED_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "code": {"class"}, "ol": {"start"}}
+
+# Ordinary posts render in well under 10 ms; pathological ones ("![" × 10,000) take seconds
+# in markdown-it-py. 0.25 s refuses only the latter.
+RENDER_BUDGET = 0.25
+# 20,000 characters of ordinary Markdown make ~30 KB of HTML; a long autolink of emoji makes
+# ~250 KB (every character percent-encoded twice, in href and text).
+MAX_HTML_CHARS = 100_000
+
+
+class MarkdownTooComplex(ValueError):
+    """The text would take too long to render or make too much HTML; the message says which,
+    in words a form can show."""
 
 
 @lru_cache(maxsize=1)
@@ -22,31 +46,75 @@ def _parser() -> MarkdownIt:
     )
 
 
-CACHED_TEXT_CHARS = 4000
+class _OutOfTime(Exception):
+    pass
 
 
-def render_markdown(text: str) -> SafeString:
-    """Rendered, sanitised HTML for a Markdown text.
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (SIGALRM: the main thread of a process, which is
+    where gunicorn's sync workers run requests). Elsewhere the block runs to its end and the
+    caller compares the time it took."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
-    Typical posts are kept in a per-process LRU so hot question pages skip re-parsing; long ones
-    are rendered each time, which bounds the cache at about 1024 × 4000 characters a worker.
-    """
-    text = text or ""
-    return _render_cached(text) if len(text) <= CACHED_TEXT_CHARS else _render(text)
+    def interrupt(signum, frame):
+        raise _OutOfTime
+
+    # A signal handler that runs inside a garbage-collector finalizer cannot raise into the
+    # block (Python prints "Exception ignored" instead): no collection while the timer runs.
+    collecting = gc.isenabled()
+    gc.disable()
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if collecting:
+            gc.enable()
 
 
-@lru_cache(maxsize=1024)
-def _render_cached(text: str) -> SafeString:
-    return _render(text)
-
-
-def _render(text: str) -> SafeString:
+def _render(text: str) -> str:
     html = _parser().render(text)
-    clean = nh3.clean(
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
-    return mark_safe(clean)  # noqa: S308 — nh3 output is the allow-listed HTML
+
+
+def render_markdown(text: str) -> str:
+    """Rendered, sanitised HTML for a Markdown text, within the bounds above.
+
+    Raises MarkdownTooComplex past RENDER_BUDGET seconds or MAX_HTML_CHARS of HTML.
+    """
+    started = time.monotonic()
+    try:
+        with _deadline(RENDER_BUDGET):
+            html = _render(text or "")
+    except _OutOfTime:
+        html = None
+    if html is None or time.monotonic() - started > RENDER_BUDGET:
+        raise MarkdownTooComplex(
+            "This text is too complex to format (deeply nested brackets, emphasis or images). "
+            "Simplify its Markdown or put code in a code block."
+        )
+    if len(html) > MAX_HTML_CHARS:
+        raise MarkdownTooComplex(
+            "This text makes too much HTML when formatted (very long links?). Shorten it."
+        )
+    return html
+
+
+def render_markdown_or_plain(text: str) -> str:
+    """For texts already stored (re-rendering, loading): the Markdown when it is within
+    bounds, otherwise the text as escaped plain paragraphs, so nothing is lost."""
+    try:
+        return render_markdown(text)
+    except MarkdownTooComplex:
+        return linebreaks(escape(text or ""))

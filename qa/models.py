@@ -8,8 +8,11 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from core.counts import counts_invalidate
+
+from .markdown import render_markdown_or_plain
 
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]{0,31}$")
 MAX_TAGS = 3
@@ -39,6 +42,32 @@ class Tag(models.Model):
         return reverse("tag", args=[self.name])
 
 
+class RenderedText(models.Model):
+    """A post's Markdown `text` and the sanitised HTML rendered from it when it was written.
+
+    Services render with the strict bounds (qa.markdown.render_markdown, a form error when a
+    text is too complex) and pass the HTML in; a save without it (tests, shell, admin) renders
+    here, degrading to plain text rather than failing. Bulk loads (fill_db) set it themselves.
+    """
+
+    text = models.TextField(max_length=20000)
+    text_html = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.text_html:
+            self.text_html = render_markdown_or_plain(self.text)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "text_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def body_html(self) -> SafeString:
+        return mark_safe(self.text_html)  # noqa: S308 — our renderer's allow-listed output
+
+
 class QuestionQuerySet(models.QuerySet):
     def with_cards(self) -> "QuestionQuerySet":
         """Everything a question card shows, in a constant number of queries."""
@@ -56,12 +85,11 @@ class QuestionQuerySet(models.QuerySet):
         return self.with_cards().filter(**condition).order_by("-created_at", "-id")
 
 
-class Question(models.Model):
+class Question(RenderedText):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions"
     )
     title = models.CharField(max_length=200)
-    text = models.TextField(max_length=20000)
     tags = models.ManyToManyField(Tag, related_name="questions", blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     rating = models.IntegerField(default=0)
@@ -126,12 +154,11 @@ class AnswerQuerySet(models.QuerySet):
         return self.annotate(position=Coalesce(Subquery(before), 0))
 
 
-class Answer(models.Model):
+class Answer(RenderedText):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
     )
-    text = models.TextField(max_length=20000)
     is_correct = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     rating = models.IntegerField(default=0)

@@ -11,16 +11,20 @@ from django.template.loader import render_to_string
 
 from live import publisher
 
+from .markdown import render_markdown_or_plain
 from .models import Answer, AnswerVote, Question, QuestionVote, Tag
 
 logger = logging.getLogger(__name__)
 
 
 def question_create(
-    *, author: AbstractBaseUser, title: str, text: str, tags: list[str]
+    *, author: AbstractBaseUser, title: str, text: str, tags: list[str], text_html: str = ""
 ) -> Question:
+    """`text_html`: the HTML the form rendered while validating (rendered here when empty)."""
     with transaction.atomic():
-        question = Question.objects.create(author=author, title=title, text=text)
+        question = Question.objects.create(
+            author=author, title=title, text=text, text_html=text_html
+        )
         tag_objs = []
         for name in tags:
             tag, _ = Tag.objects.get_or_create(name=name)
@@ -29,9 +33,13 @@ def question_create(
     return question
 
 
-def answer_create(*, question: Question, author: AbstractBaseUser, text: str) -> Answer:
+def answer_create(
+    *, question: Question, author: AbstractBaseUser, text: str, text_html: str = ""
+) -> Answer:
     with transaction.atomic():
-        answer = Answer.objects.create(question=question, author=author, text=text)
+        answer = Answer.objects.create(
+            question=question, author=author, text=text, text_html=text_html
+        )
         Question.objects.filter(pk=question.pk).update(answers_count=F("answers_count") + 1)
         transaction.on_commit(lambda: publisher.publish_answer(answer.pk))
         transaction.on_commit(lambda: answer_notify_author(answer))
@@ -109,3 +117,33 @@ def answer_mark_correct(*, answer: Answer, correct: bool) -> bool:
         answer.is_correct = correct
         transaction.on_commit(lambda: publisher.publish_correct(answer, correct))
     return correct
+
+
+def posts_rerender(*, models=None, only_missing: bool = False, batch: int = 1000) -> dict:
+    """Render the stored HTML of every question and answer again (after a renderer change),
+    or only of those that have none; returns {model name: rows written}.
+
+    Texts that are now out of bounds are kept as escaped plain text (never lost, never
+    refused: they were accepted once). Batches of `batch` rows, by primary key.
+    """
+    written = {}
+    for model in models or (Question, Answer):
+        rows = model.objects.order_by("pk").only("pk", "text", "text_html")
+        if only_missing:
+            rows = rows.filter(text_html="")
+        count, last = 0, 0
+        while True:
+            chunk = list(rows.filter(pk__gt=last)[:batch])
+            if not chunk:
+                break
+            changed = []
+            for post in chunk:
+                html = render_markdown_or_plain(post.text)
+                if html != post.text_html:
+                    post.text_html = html
+                    changed.append(post)
+            model.objects.bulk_update(changed, ["text_html"])
+            count += len(changed)
+            last = chunk[-1].pk
+        written[model.__name__] = count
+    return written

@@ -66,9 +66,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             return redirect(f"/login/?continue={question.get_absolute_url()}")
         form = AnswerForm(request.POST)
         if form.is_valid():
-            answer = answer_create(
-                question=question, author=request.user, text=form.cleaned_data["text"]
-            )
+            answer = answer_create(question=question, author=request.user, **form.cleaned_data)
             return redirect(answer.get_absolute_url())
 
     page = paginate(

@@ -1,9 +1,15 @@
+import io
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
+from qa import markdown
 from qa.markdown import render_markdown
+from qa.models import Answer, Question
 
-from .helpers import client_for, make_answer, make_question
+from .helpers import client_for, csrf_post, make_answer, make_question
 
 pytestmark = pytest.mark.django_db
 SCRIPT = "<script>alert('x')</script>"
@@ -58,12 +64,91 @@ def test_script_in_title_answer_tag_and_username_is_text(db):
     assert "evil&lt;script&gt;" in pages[1]
 
 
-def test_long_texts_render_but_stay_out_of_the_cache():
-    from qa import markdown
+# Each of these took 0.3–1.3 s to render in markdown-it-py (the first two on every view, before
+# posts kept their HTML); the last one makes ~250 KB of HTML.
+PATHOLOGICAL = {
+    "images": "![" * 10_000,
+    "links in images": "[![" * 6_666,
+    "brackets": "[" * 20_000,
+    "underscores": "_a" * 10_000,
+    "emoji autolink": "<https://a.co/" + "\U0001f600" * 19_000 + ">",
+}
 
-    markdown._render_cached.cache_clear()
-    short, long = "short **text**", "long **text** " + "x" * markdown.CACHED_TEXT_CHARS
-    assert "<strong>text</strong>" in render_markdown(short)
-    assert "<strong>text</strong>" in render_markdown(long)
-    assert markdown._render_cached.cache_info().currsize == 1
-    assert render_markdown(short) is render_markdown(short)  # served from the cache
+
+@pytest.mark.parametrize("name", PATHOLOGICAL)
+def test_a_pathological_text_renders_or_is_refused_within_the_bound(name):
+    started = time.monotonic()
+    try:
+        render_markdown(PATHOLOGICAL[name])
+    except markdown.MarkdownTooComplex:
+        pass
+    assert time.monotonic() - started < markdown.RENDER_BUDGET + 0.15
+
+
+@pytest.mark.parametrize("name", ["images", "emoji autolink"])
+def test_the_worst_texts_are_refused(name):
+    with pytest.raises(markdown.MarkdownTooComplex):
+        render_markdown(PATHOLOGICAL[name])
+
+
+def test_a_long_ordinary_text_still_renders():
+    text = ("Some **bold** text with `code` and [a link](https://example.com).\n\n" * 280)[:19_990]
+    assert render_markdown(text).count("<strong>bold</strong>") > 250
+
+
+def test_the_answer_form_says_why_and_keeps_the_text(alice, bob):
+    question = make_question(alice)
+    text = PATHOLOGICAL["images"]
+    response = csrf_post(client_for(bob), question.get_absolute_url(), {"text": text})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "too complex to format" in body
+    assert text in body  # what was typed is still in the textarea
+    assert not Answer.objects.exists()
+
+
+def test_the_ask_form_says_why_and_keeps_the_text(alice):
+    data = {"title": "A question with a huge link", "text": PATHOLOGICAL["emoji autolink"]}
+    response = csrf_post(client_for(alice), "/ask/", data)
+    assert response.status_code == 400
+    assert "too much HTML" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_posts_store_their_html_and_pages_never_parse_markdown(alice, bob, monkeypatch):
+    question = make_question(alice, text="Question **body** here, long enough.")
+    csrf_post(client_for(bob), question.get_absolute_url(), {"text": "An *answer*."})
+    answer = Answer.objects.get()
+    assert answer.text_html == "<p>An <em>answer</em>.</p>\n"
+    assert "<strong>body</strong>" in Question.objects.get().text_html
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a page view parsed Markdown")
+
+    monkeypatch.setattr(markdown, "_render", no_parsing)
+    for url in (question.get_absolute_url(), "/", f"/question/{question.pk}/live/?after=0"):
+        assert client_for(bob).get(url).status_code == 200
+    page = client_for(bob).get(question.get_absolute_url()).content.decode()
+    assert "An <em>answer</em>." in page and "<strong>body</strong>" in page
+
+
+def test_stored_texts_out_of_bounds_become_plain_text_not_lost(alice):
+    question = make_question(alice, text=PATHOLOGICAL["brackets"][:5000] + " <b>tail</b>")
+    assert question.text_html.startswith("<p>[[[")
+    assert "&lt;b&gt;tail&lt;/b&gt;" in question.text_html
+
+
+def test_render_posts_rerenders_every_post(alice, bob):
+    question = make_question(alice, text="Question **body** here, long enough.")
+    answer = make_answer(question, bob, text="An *answer*.")
+    Question.objects.update(text_html="<p>stale</p>")
+    Answer.objects.update(text_html="")
+    out = io.StringIO()
+    call_command("render_posts", stdout=out)
+    assert out.getvalue().startswith("render_posts: 1 questions, 1 answers re-rendered in ")
+    question.refresh_from_db()
+    answer.refresh_from_db()
+    assert "<strong>body</strong>" in question.text_html
+    assert answer.text_html == "<p>An <em>answer</em>.</p>\n"
+    call_command("render_posts", "--missing", stdout=out)
+    assert out.getvalue().splitlines()[-1].startswith("render_posts: 0 questions, 0 answers")

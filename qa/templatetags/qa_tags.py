@@ -1,14 +1,7 @@
 from django import template
 from django.utils.http import urlencode
 
-from qa.markdown import render_markdown
-
 register = template.Library()
-
-
-@register.filter(name="markdown")
-def markdown_filter(text: str):
-    return render_markdown(text)
 
 
 @register.simple_tag(takes_context=True)

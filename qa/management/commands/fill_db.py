@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from accounts.models import Profile
 from core.counts import counts_invalidate
+from qa.markdown import render_markdown
 from qa.models import TAG_RE, Answer, AnswerVote, Question, QuestionVote, Tag
 
 User = get_user_model()
@@ -124,6 +125,7 @@ class Generator:
         self.q_rating = array("i", bytes(4 * self.n_questions))
         self.a_author = array("i")
         self.a_rating = array("i", bytes(4 * self.n_answers))
+        self.check_plain_pool()
         self.plan()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -133,6 +135,19 @@ class Generator:
 
     def text(self, low: int, high: int) -> str:
         return " ".join(self.rng.choices(self.sentences, k=self.rng.randint(low, high)))
+
+    def check_plain_pool(self) -> None:
+        """Rows carry their stored HTML, put together like their text (see `html`). That is
+        only right while every pool sentence is plain text to the renderer: checked here, with
+        the renderer itself, once per run (3,000 short renders)."""
+        for sentence in self.sentences:
+            if render_markdown(sentence) != f"<p>{sentence}</p>\n":
+                raise CommandError(f"fill_db: a text pool sentence is not plain: {sentence!r}")
+
+    @staticmethod
+    def html(text: str) -> str:
+        """What qa.markdown renders for a text made of plain pool sentences (paragraphs)."""
+        return "".join(f"<p>{paragraph}</p>\n" for paragraph in text.split("\n\n"))
 
     def title(self) -> str:
         words = self.rng.choices(self.words, k=self.rng.randint(4, 9))
@@ -264,13 +279,22 @@ class Generator:
                 user_base + self.q_author[i],
                 self.title(),
                 text,
+                self.html(text),
                 self.stamp(self.q_time[i]),
                 self.q_rating[i],
                 self.q_answers[i],
             )
 
     question_columns = columns(
-        Question, "id", "author", "title", "text", "created_at", "rating", "answers_count"
+        Question,
+        "id",
+        "author",
+        "title",
+        "text",
+        "text_html",
+        "created_at",
+        "rating",
+        "answers_count",
     )
 
     def question_tags(self) -> Iterator[tuple]:
@@ -302,11 +326,13 @@ class Generator:
                 correct = a + group.index(max(group))
             for j in range(a, a + count):
                 created = asked + 60 + (now - asked - 60) * rng.random() ** 3
+                text = self.text(2, 6)
                 yield (
                     base + j,
                     q_base + q,
                     user_base + self.a_author[j],
-                    self.text(2, 6),
+                    text,
+                    self.html(text),
                     j == correct,
                     self.stamp(created),
                     self.a_rating[j],
@@ -314,7 +340,15 @@ class Generator:
             a += count
 
     answer_columns = columns(
-        Answer, "id", "question", "author", "text", "is_correct", "created_at", "rating"
+        Answer,
+        "id",
+        "question",
+        "author",
+        "text",
+        "text_html",
+        "is_correct",
+        "created_at",
+        "rating",
     )
 
 
