@@ -115,6 +115,7 @@ def sidebar_compute(now: datetime | None = None) -> dict:
         "tags": with_cloud_sizes(popular_tags(since)),
         "members": best_members(since),
         "since": since.isoformat(),
+        "window_months": WINDOW_MONTHS,  # the templates' "in the last N months"
         "computed_at": now.isoformat(),
     }
 

@@ -104,3 +104,13 @@ def test_memcached_stopped_pages_still_answer_quickly(escaped_names_site, settin
         assert response.status_code == 200
         assert elapsed < 1.5, f"{url} took {elapsed:.2f} s with memcached down"
         assert response.content.decode().count("Nothing here yet.") == 2
+
+
+def test_the_window_the_titles_name_is_the_one_computed(escaped_names_site, monkeypatch):
+    from sidebar import queries
+
+    monkeypatch.setattr(queries, "WINDOW_MONTHS", 6)
+    call_command("refresh_sidebar")
+    body = client_for().get("/").content.decode()
+    assert "1 question in the last 6 months" in body
+    assert "in the last 3 months" not in body

@@ -23,9 +23,11 @@ def _sidebar(context: template.Context) -> dict:
 
 @register.inclusion_tag("sidebar/_popular_tags.html", takes_context=True)
 def popular_tags(context: template.Context) -> dict:
-    return {"tags": _sidebar(context)["tags"]}
+    sidebar = _sidebar(context)
+    return {"tags": sidebar["tags"], "window_months": sidebar.get("window_months")}
 
 
 @register.inclusion_tag("sidebar/_best_members.html", takes_context=True)
 def best_members(context: template.Context) -> dict:
-    return {"members": _sidebar(context)["members"]}
+    sidebar = _sidebar(context)
+    return {"members": sidebar["members"], "window_months": sidebar.get("window_months")}
