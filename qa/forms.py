@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .markdown import MarkdownTooComplex, render_markdown
-from .models import MAX_TAGS, validate_tag_name
+from .models import MAX_TAGS, Comment, validate_tag_name
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -70,3 +70,29 @@ class CorrectForm(forms.Form):
 
     def clean_correct(self) -> bool:
         return self.cleaned_data["correct"] == "true"
+
+
+SUMMARY_FIELD = {
+    "max_length": 200,
+    "required": False,
+    "strip": True,
+    "help_text": "Optional: what you changed and why, in one line.",
+}
+
+
+class QuestionEditForm(AskForm):
+    summary = forms.CharField(**SUMMARY_FIELD)
+
+
+class AnswerEditForm(AnswerForm):
+    summary = forms.CharField(**SUMMARY_FIELD)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        min_length=2,
+        max_length=Comment.MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="`code` and [links](https://…) work; no images.",
+    )
