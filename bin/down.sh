@@ -11,7 +11,7 @@ stop() {
   fi
   rm -f "$pidfile"
 }
-stop nginx "$VAR_DIR/nginx/nginx.pid"
+[ -x .venv/bin/python ] && .venv/bin/python -m deploy.nginx down --prefix "$VAR_DIR/nginx"
 stop gunicorn "$VAR_DIR/run/gunicorn.pid"
 bin/cron.sh remove
 if [ -f "$VAR_DIR/run/memcached-up.port" ]; then

@@ -42,20 +42,9 @@ else
   .venv/bin/gunicorn askme.wsgi:application -c deploy/gunicorn.conf.py --daemon
 fi
 
-# nginx with a project-local prefix.
-conf_template="deploy/nginx/nchan.conf"
-[ "${LIVE_BACKEND:-nchan}" = "push_stream" ] && conf_template="deploy/nginx/push-stream.conf"
-$PY deploy/render_nginx.py "$conf_template" "$VAR_DIR/nginx/nginx.conf"
-nginx_bin="${NGINX_BIN:-nginx}"
-if ! $nginx_bin -t -q -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>"$VAR_DIR/log/nginx-test.log"; then
-  cat "$VAR_DIR/log/nginx-test.log" >&2
-  exit 1
-fi
-if [ -f "$VAR_DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR_DIR/nginx/nginx.pid")" 2>/dev/null; then
-  $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" -s reload 2>/dev/null
-else
-  $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>/dev/null
-fi
+# nginx with a project-local prefix: rendered, checked, started or reloaded by deploy/nginx.py
+# (the same code the live tests and benches use); a failure prints nginx's own words.
+$PY -m deploy.nginx up --prefix "$VAR_DIR/nginx"
 
 bin/cron.sh install
 
