@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """End to end: answer POST through nginx → gunicorn → Django → Nchan → an EventSource reader.
 
-    .venv/bin/python bench/live_e2e.py [--answers 200] [--backend nchan|push_stream --nginx BIN]
+    .venv/bin/python -m bench.live_e2e [--answers 200] [--backend nchan|push_stream --nginx BIN]
 
 Runs everything itself in a temp dir, on free loopback ports: a fresh SQLite database (or
 --database-url), gunicorn with deploy/gunicorn.conf.py, nginx from deploy/nginx/. A member logs
@@ -23,7 +22,8 @@ import time
 from pathlib import Path
 
 import requests
-from common import GUNICORN, PYTHON, ROOT, Nginx, free_port, percentile, running
+
+from bench.common import GUNICORN, PYTHON, ROOT, Nginx, free_port, percentile, running
 
 SETUP = """
 from django.contrib.auth import get_user_model

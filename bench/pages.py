@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Page latency and throughput through nginx + gunicorn: wrk against each page, one table.
 
     bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
-    bench/pages.py [--db-url postgres://…] [--duration 10] [--high 16]
+    .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16]
 
 Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and a minimal nginx proxy (free port,
 prefix in a temp dir) against the database, fills the sidebar cache, warms each URL, then runs
@@ -21,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import GUNICORN, PYTHON, ROOT, free_port, running
+from bench.common import GUNICORN, PYTHON, ROOT, free_port, running
 
 NGINX_CONF = """
 {user_line}
