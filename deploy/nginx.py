@@ -167,6 +167,12 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
         "WORKER_PROCESSES": env.get("NGINX_WORKERS", "auto"),
         "WORKER_CONNECTIONS": env.get("NGINX_WORKER_CONNECTIONS", "16384"),
         "LIVE_CONN_PER_IP": env.get("LIVE_CONN_PER_IP", "64"),
+        # POST /login/ and /signup/ per client address: 10 at once, then one every 3 s.
+        "LOGIN_RATE": env.get("NGINX_LOGIN_RATE", "20r/m"),
+        "LOGIN_BURST": env.get("NGINX_LOGIN_BURST", "10"),
+        # Posting (ask, answer, vote, mark correct, profile edit): 40 at once, then 2 a second.
+        "POST_RATE": env.get("NGINX_POST_RATE", "2r/s"),
+        "POST_BURST": env.get("NGINX_POST_BURST", "40"),
         # Never ask for more open files than the hard limit allows (setrlimit would fail).
         "WORKER_RLIMIT_NOFILE": env.get("NGINX_RLIMIT_NOFILE", str(_nofile_limit())),
         "USER_LINE": user_line(static_root, media_root),
