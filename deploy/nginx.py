@@ -208,10 +208,19 @@ def error_log_tail(prefix: Path, lines: int = 15) -> str:
 
 
 def _failed(what: str, stderr: str, prefix: Path) -> NginxError:
-    tail = error_log_tail(prefix)
-    message = f"{what}:\n{stderr.strip() or '(nothing on stderr)'}"
-    if tail and tail.strip() not in stderr:
-        message += f"\nlast lines of {Path(prefix) / 'logs' / 'error.log'}:\n{tail}"
+    lines: list[str] = []
+    for line in stderr.strip().splitlines():  # nginx retries a bind five times, saying so each time
+        if line not in lines:
+            lines.append(line)
+    message = f"{what}:\n" + "\n".join(lines)
+    if not lines:
+        log = Path(prefix) / "logs" / "error.log"
+        message += f"nothing on stderr; last lines of {log}:\n{error_log_tail(prefix)}"
+    if "Address already in use" in stderr:
+        message += (
+            "\nA port is taken (another nginx, or a second checkout?): give this one its own "
+            "SITE_PORT and LIVE_PUBLISH_URL (README, Settings)."
+        )
     return NginxError(message)
 
 
