@@ -55,7 +55,8 @@ else
     echo "APP_BIND=$app_bind is taken by another process (a second checkout? give this one its own APP_BIND)" >&2
     exit 1
   fi
-  started_at=$(wc -l <"$errlog" 2>/dev/null || echo 0)
+  started_at=0
+  [ -f "$errlog" ] && started_at=$(wc -l <"$errlog")
   rm -f "$pidfile"
   .venv/bin/gunicorn askme.wsgi:application -c deploy/gunicorn.conf.py --daemon
   deadline=$((SECONDS + 30))
