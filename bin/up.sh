@@ -60,7 +60,11 @@ else
   rm -f "$pidfile"
   .venv/bin/gunicorn askme.wsgi:application -c deploy/gunicorn.conf.py --daemon
   deadline=$((SECONDS + 30))
-  until ours_up || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+  until ours_up || [ $SECONDS -ge $deadline ]; do
+    # It wrote its pid and exited: no point waiting any longer.
+    [ -s "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null && break
+    sleep 0.2
+  done
   if ! ours_up; then
     echo "gunicorn did not start on $app_bind (APP_BIND); from $errlog:" >&2
     tail -n +"$((started_at + 1))" "$errlog" 2>/dev/null | tail -n 20 >&2
