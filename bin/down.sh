@@ -11,7 +11,11 @@ stop() {
   fi
   rm -f "$pidfile"
 }
-[ -x .venv/bin/python ] && .venv/bin/python -m deploy.nginx down --prefix "$VAR_DIR/nginx"
+if [ -x .venv/bin/python ]; then
+  .venv/bin/python -m deploy.nginx down --prefix "$VAR_DIR/nginx"
+else  # no venv any more: still stop nginx by its pid file
+  stop nginx "$VAR_DIR/nginx/nginx.pid"
+fi
 stop gunicorn "$VAR_DIR/run/gunicorn.pid"
 bin/cron.sh remove
 if [ -f "$VAR_DIR/run/memcached-up.port" ]; then
