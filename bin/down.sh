@@ -19,7 +19,7 @@ fi
 stop gunicorn "$VAR_DIR/run/gunicorn.pid"
 bin/cron.sh remove
 if [ -f "$VAR_DIR/run/memcached-up.port" ]; then
-  bin/memcached.sh stop "$(cat "$VAR_DIR/run/memcached-up.port")" && echo "stopped memcached"
+  bin/memcached.sh stop "$(cat "$VAR_DIR/run/memcached-up.port")"
   rm -f "$VAR_DIR/run/memcached-up.port"
 fi
 exit 0
