@@ -4,10 +4,10 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.pagination import paginate
+from core.redirects import next_path, redirect_next
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
 from .forms import LoginForm, ProfileForm, SignupForm
@@ -15,28 +15,16 @@ from .forms import LoginForm, ProfileForm, SignupForm
 User = get_user_model()
 
 
-def safe_next(request: HttpRequest, default: str = "/") -> str:
-    """`?continue=` (or `next`) when it points at our own host; the default otherwise."""
-    for source in (request.POST, request.GET):
-        for key in ("continue", "next"):
-            target = source.get(key)
-            if target and url_has_allowed_host_and_scheme(
-                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                return target
-    return default
-
-
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())
-        return redirect(safe_next(request))
+        return redirect_next(request)
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "continue": safe_next(request)},
+        {"form": form, "continue": next_path(request)},
         status=400 if form.errors else 200,
     )
 
@@ -48,11 +36,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to AskMe, {user.username}!")
-        return redirect(safe_next(request))
+        return redirect_next(request)
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "continue": safe_next(request)},
+        {"form": form, "continue": next_path(request)},
         status=400 if form.errors else 200,
     )
 
@@ -61,8 +49,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
-        return redirect(safe_next(request))
-    return render(request, "accounts/logout.html", {"continue": safe_next(request)})
+        return redirect_next(request)
+    return render(request, "accounts/logout.html", {"continue": next_path(request)})
 
 
 @login_required
