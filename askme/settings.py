@@ -176,6 +176,14 @@ AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_MAX_SIDE = 4096
 AVATAR_SIZE = 256
 
+# --- Abuse limits (accounts/images.py, core/throttle.py, django-axes; README "Security and
+# operations"). Every figure can be changed by env. ---
+# Memory one avatar may take to decode: PNG, GIF, WebP and progressive JPEG are decoded in
+# full, so their pixel count is checked against this before decoding (32 MB: 3.7 megapixels of
+# PNG, 2 of WebP); a baseline JPEG decodes at reduced scale and only AVATAR_MAX_SIDE binds it.
+AVATAR_DECODE_MAX_BYTES = env_int("AVATAR_DECODE_MAX_BYTES", 32 * 1024 * 1024)
+# --- end of abuse limits ---
+
 
 def email_config(url: str) -> dict:
     """EMAIL_URL: empty → files in var/mail; console://; smtp://user:pass@host:port.
