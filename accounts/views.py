@@ -32,8 +32,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
+    user = form.save() if request.method == "POST" and form.is_valid() else None
+    if user is not None:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to AskMe, {user.username}!")
         return redirect_next(request)
@@ -61,8 +61,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(
         request.POST or None, request.FILES or None, user=request.user, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and form.save() is not None:
         messages.success(request, "Profile saved.")
         return redirect("profile_edit")
     return render(
