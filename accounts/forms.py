@@ -1,14 +1,20 @@
+import logging
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 
 from .images import avatar_reencode
 from .models import Profile
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 class AvatarField(forms.ImageField):
@@ -19,7 +25,7 @@ class AvatarField(forms.ImageField):
         return upload
 
 
-EMAIL_TAKEN = "An account with this e-mail already exists."
+EMAIL_TAKEN = "An account with this e-mail already exists. If it is yours, log in instead."
 USERNAME_TAKEN = "A user with that username already exists."
 
 
@@ -36,6 +42,28 @@ def email_unused(email: str, *, owner=None) -> str:
     if email_taken(email, owner=owner):
         raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
     return email
+
+
+def signup_attempt_notify(email: str) -> None:
+    """Tell an address's owner that someone tried to sign up with it (at most once a day).
+
+    The signup form cannot hide that the address has an account without e-mail verification
+    (django-allauth says as much for ACCOUNT_PREVENT_ENUMERATION); what it can do is let the
+    owner know, as allauth's and Discourse's "account already exists" mails do.
+    """
+    owner = User.objects.filter(email__iexact=email.strip()).first()
+    if owner is None or not cache.add(f"signup-notice:{owner.pk}", 1, timeout=86400):
+        return
+    context = {"user": owner, "site_url": settings.SITE_URL}
+    try:
+        send_mail(
+            subject="Someone tried to sign up to AskMe with your e-mail address",
+            message=render_to_string("accounts/email/signup_attempt.txt", context),
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+    except Exception:  # noqa: BLE001 — a mail failure never breaks the form
+        logger.exception("could not send the signup notice to user %s", owner.pk)
 
 
 class LoginForm(AuthenticationForm):

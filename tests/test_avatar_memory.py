@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from .conftest import client_for, csrf_post
+from .helpers import client_for, csrf_post
 
 BOUND_MB = 40  # AVATAR_DECODE_MAX_BYTES is 32 MB; Pillow's and Python's own overhead on top
 
@@ -121,7 +121,7 @@ def test_accepted_images_decode_within_the_bound(tmp_path, make, name):
     ],
 )
 def test_too_many_pixels_is_a_form_error_that_keeps_the_rest(db, data, name, message):
-    from .conftest import make_user
+    from .helpers import make_user
 
     alice = make_user("alice")
     response = csrf_post(

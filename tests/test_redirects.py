@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth import get_user_model
 
-from .conftest import client_for, csrf_post
+from .helpers import client_for, csrf_post
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
