@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,8 +30,22 @@ class MarkdownFormMixin:
         return text
 
 
+class OneLineField(forms.CharField):
+    """Text that must stay on one line (a title): every run of whitespace, CR/LF and tabs
+    included, becomes one space and other control characters are dropped, before the length
+    checks. A CR or LF in a title ends up in the new-answer e-mail's Subject header, where
+    Django refuses it (BadHeaderError) and the mail is lost."""
+
+    def to_python(self, value) -> str:
+        value = super().to_python(value)
+        value = "".join(
+            char for char in value if unicodedata.category(char) != "Cc" or char.isspace()
+        )
+        return " ".join(value.split())
+
+
 class AskForm(MarkdownFormMixin, forms.Form):
-    title = forms.CharField(min_length=10, max_length=200, strip=True)
+    title = OneLineField(min_length=10, max_length=200)
     text = forms.CharField(
         min_length=20, max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
     )

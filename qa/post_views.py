@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import throttle
 from core.decorators import form_or_json_endpoint, wants_json
 
 from .diff import revision_diffs
@@ -54,7 +55,7 @@ def question_edit_view(request: HttpRequest, question_id: int) -> HttpResponse:
         "tags": " ".join(tag.name for tag in question.tags.all()),
     }
     form = QuestionEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and throttle.allow(request, "edit", form):
         question_edit(question=question, editor=request.user, **form.cleaned_data)
         return redirect(question)
     return render(
@@ -72,7 +73,11 @@ def answer_edit_view(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not answer.can_edit(request.user):
         raise PermissionDenied("Only the author can edit this answer.")
     form = AnswerEditForm(request.POST or None, initial={"text": answer.text})
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and throttle.allow(request, "edit", form, "text")
+    ):
         answer_edit(answer=answer, editor=request.user, **form.cleaned_data)
         return redirect(_answer_url(answer))
     return render(
@@ -118,6 +123,14 @@ def _comment_add(request: HttpRequest, post: Question | Answer, back: str) -> Ht
     form = CommentForm(request.POST)
     if post.is_deleted:
         form.add_error(None, "This post was deleted.")
+    wait = throttle.hit("comment", throttle.user_key(request)) if form.is_valid() else None
+    if wait is not None:
+        if wants_json(request):
+            response = JsonResponse({"error": throttle.wait_message(wait)}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        messages.error(request, throttle.wait_message(wait))
+        return redirect(back)
     if not form.is_valid():
         errors = [e for field in form.errors.values() for e in field]
         if wants_json(request):

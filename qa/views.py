@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import throttle
 from core.decorators import json_endpoint
 from core.pagination import paginate
 from live.views import since_ms
@@ -71,7 +72,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"/login/?continue={question.get_absolute_url()}")
         form = AnswerForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and throttle.allow(request, "answer", form, "text"):
             answer = answer_create(question=question, author=request.user, **form.cleaned_data)
             return redirect(answer.get_absolute_url())
 
@@ -134,19 +135,21 @@ def answer_link(request: HttpRequest, answer_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     form = AskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and throttle.allow(request, "question", form):
         question = question_create(author=request.user, **form.cleaned_data)
         return redirect(question)
     return render(request, "qa/ask.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @json_endpoint()
+@throttle.throttled("vote")
 def question_vote(request: HttpRequest, question_id: int) -> JsonResponse:
     question = get_object_or_404(Question, pk=question_id)
     return _vote(request, question)
 
 
 @json_endpoint()
+@throttle.throttled("vote")
 def answer_vote(request: HttpRequest, answer_id: int) -> JsonResponse:
     answer = get_object_or_404(Answer, pk=answer_id)
     return _vote(request, answer)
@@ -164,6 +167,7 @@ def _vote(request: HttpRequest, target: Question | Answer) -> JsonResponse:
 
 
 @json_endpoint()
+@throttle.throttled("correct")
 def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
     answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
     if answer.question.author_id != request.user.pk:

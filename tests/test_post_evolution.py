@@ -277,3 +277,18 @@ def test_catch_up_brings_edits_comments_and_deletions_since_a_time(alice, bob, c
         .json()
     )
     assert later["messages"] == []
+
+
+def test_comments_and_edits_are_rate_limited_per_user(alice, bob, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "comment": (2, 600), "edit": (1, 600)}
+    question = make_question(alice)
+    url = f"/question/{question.pk}/comments/"
+    for n in range(2):
+        assert csrf_post(client_for(bob), url, {"text": f"comment {n}"}, **JSON).status_code == 201
+    refused = csrf_post(client_for(bob), url, {"text": "one too many"}, **JSON)
+    assert refused.status_code == 429 and "too often" in refused.json()["error"]
+    assert csrf_post(client_for(alice), url, {"text": "alice may"}, **JSON).status_code == 201
+    assert edit_question(client_for(alice), question, title="A first edit of it").status_code == 302
+    again = edit_question(client_for(alice), question, title="A second edit of it")
+    assert again.status_code == 400 and "too often" in again.content.decode()
+    assert "A second edit of it" in again.content.decode()  # what was typed is kept
