@@ -280,6 +280,9 @@ if LIVE_BACKEND not in {"nchan", "push_stream", "off"}:
     raise ImproperlyConfigured("LIVE_BACKEND must be nchan, push_stream or off")
 LIVE_PUBLISH_URL = env_str("LIVE_PUBLISH_URL", "http://127.0.0.1:8082")
 LIVE_PUBLISH_TIMEOUT = float(env_str("LIVE_PUBLISH_TIMEOUT", "0.5"))
+# Larger messages travel as a small "fetch" notice (live/publisher.py); below the publisher's
+# client_max_body_size (256k) in deploy/nginx/ for both backends.
+LIVE_MAX_MESSAGE_BYTES = env_int("LIVE_MAX_MESSAGE_BYTES", 128 * 1024)
 
 # How often cron runs refresh_sidebar (bin/cron.sh reads it from here), and how long the cached
 # sidebar lives: far above the interval, so a slow or missed refresh keeps the last sidebar.

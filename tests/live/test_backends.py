@@ -132,3 +132,23 @@ def test_subscribers_get_everything_after_a_restart(comet):
     assert comet.crashes() == []
     for reader in readers:
         assert [json.loads(data)["n"] for data in reader.data()] == [0, 1, 2]
+
+
+def test_a_message_too_big_for_the_comet_server_arrives_as_a_fetch_notice(comet, settings):
+    """~300 KB of answer HTML: the comet server refuses it (413), so readers get a small
+    notice that makes their page fetch the answer from the catch-up endpoint."""
+    message = {"type": "answer", "question": 44, "answer": 9, "html": "é" * 300_000}
+    reader = comet.subscribe(44)
+    comet.sync("question-44", [reader])
+
+    settings.LIVE_MAX_MESSAGE_BYTES = 10**7  # without the notice: refused, nobody hears it
+    assert publisher.publish(44, message) is False
+    settings.LIVE_MAX_MESSAGE_BYTES = 128 * 1024
+    assert publisher.publish(44, message) is True
+
+    events = reader.wait_events(1)
+    time.sleep(0.2)
+    reader.close()
+    assert [json.loads(e["data"]) for e in events] == [
+        {"type": "fetch", "question": 44, "of": "answer"}
+    ]
