@@ -94,6 +94,11 @@ class Post(models.Model):
         return mark_safe(self.text_html)  # noqa: S308 — our renderer's allow-listed output
 
 
+# Every list and page order reads visible posts only: the indexes they walk hold just those,
+# so deep pages stay index-only scans (a deleted_at check per row would read the table).
+VISIBLE = Q(deleted_at__isnull=True)
+
+
 class VisibleManager(models.Manager):
     """The default manager of posts: deleted ones are left out everywhere unless asked for
     through `all_objects`."""
@@ -134,12 +139,20 @@ class Question(Post):
 
     class Meta:
         indexes = [
-            models.Index(fields=["-created_at", "-id"], name="question_new_idx"),
-            models.Index(fields=["-rating", "-created_at", "-id"], name="question_hot_idx"),
-            models.Index(fields=["author", "-created_at", "-id"], name="question_author_idx"),
+            models.Index(fields=["-created_at", "-id"], name="question_new_idx", condition=VISIBLE),
+            models.Index(
+                fields=["-rating", "-created_at", "-id"], name="question_hot_idx", condition=VISIBLE
+            ),
+            models.Index(
+                fields=["author", "-created_at", "-id"],
+                name="question_author_idx",
+                condition=VISIBLE,
+            ),
             # The tag page sorts a tag's question ids by date: this answers each id → date
             # lookup from the index alone, without reading the (wide) question row.
-            models.Index(fields=["id", "created_at"], name="question_id_created_idx"),
+            models.Index(
+                fields=["id", "created_at"], name="question_id_created_idx", condition=VISIBLE
+            ),
             # Search leaves deleted questions out: a small index of just those.
             models.Index(
                 fields=["id"], condition=Q(deleted_at__isnull=False), name="question_deleted_idx"
@@ -215,11 +228,17 @@ class Answer(Post):
     class Meta:
         indexes = [
             models.Index(
-                fields=["question", "-rating", "created_at", "id"], name="answer_page_idx"
+                fields=["question", "-rating", "created_at", "id"],
+                name="answer_page_idx",
+                condition=VISIBLE,
             ),
-            models.Index(fields=["author", "-created_at", "-id"], name="answer_author_idx"),
+            models.Index(
+                fields=["author", "-created_at", "-id"], name="answer_author_idx", condition=VISIBLE
+            ),
             # The newest answer of a question (MAX(id)) without reading all of its answers.
-            models.Index(fields=["question", "id"], name="answer_question_last_idx"),
+            models.Index(
+                fields=["question", "id"], name="answer_question_last_idx", condition=VISIBLE
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,15 +1,24 @@
+import functools
+import hashlib
+import json
+from pathlib import Path
+
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
 from core.decorators import json_endpoint
 from core.pagination import paginate
+from live.messages import answer_html
 from live.views import since_ms
 
-from .forms import AnswerForm, AskForm, CommentForm, CorrectForm, VoteForm
+from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
 from .models import (
     ANSWERS_PER_PAGE,
     QUESTIONS_PER_PAGE,
@@ -84,6 +93,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     )
     answers = list(page.object_list)
     comments_attach(question, answers)
+    answers_attach_html(answers, question)
     my_question_vote = 0
     if request.user.is_authenticated:
         my_question_vote = (
@@ -97,8 +107,8 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
                 user=request.user, answer__in=[a.pk for a in answers]
             ).values_list("answer_id", "value")
         )
-        for answer in answers:
-            answer.my_vote = my_votes.get(answer.pk, 0)
+    else:
+        my_votes = {}
     status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
@@ -109,9 +119,10 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "answers": answers,
             "form": form,
             "my_question_vote": my_question_vote,
+            # Answers are the same for everybody (cached); votes.js marks this viewer's votes.
+            "my_votes_json": json.dumps({str(pk): value for pk, value in my_votes.items()}),
             "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
             "can_delete_question": question.can_delete(request.user),
-            "comment_form": CommentForm(),
             # Edits, comments and deletions after this are caught up from here (live.js).
             "live_since": since_ms(),
             # The newest answer of the whole question (not only of this page): live.js resumes
@@ -181,14 +192,119 @@ def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
     return JsonResponse({"correct": correct})
 
 
+COMMENTS_SHOWN = 5  # the rest wait behind "show N more"
+
+
+def _digest(values: list) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
+
+
+# Partials whose output is cached: their own text is part of every fragment key, so a deploy
+# that changes one never serves fragments rendered by the old one.
+FRAGMENT_TEMPLATES = (
+    "qa/_answer.html",
+    "qa/_answer_body.html",
+    "qa/_vote.html",
+    "qa/_comments.html",
+    "qa/_comment.html",
+)
+
+
+@functools.cache
+def fragments_version() -> str:
+    sources = [Path(get_template(name).origin.name).read_bytes() for name in FRAGMENT_TEMPLATES]
+    return _digest(sources)[:8]
+
+
+COMMENT_FRAGMENT_TTL = 3600  # also how long a renamed author's old name may show under a comment
+
+
 def comments_attach(question: Question, answers: list[Answer]) -> None:
-    """Give the question and each answer on the page its comments (`.comment_list`), from one
-    query for all of them."""
-    question.comment_list = []
-    by_answer = {answer.pk: answer for answer in answers}
+    """Give the question and each answer on the page its rendered comments (`.comments_html`,
+    `.comments_count`).
+
+    Comments never change (they are added or deleted), so each post's list is rendered once
+    and cached under the ids it holds: one cheap query for the ids of all the page's comments,
+    one cache round trip, and rows and templates only for lists not cached yet.
+    """
+    posts = {("question", question.pk): question}
+    posts.update({("answer", answer.pk): answer for answer in answers})
+    ids: dict[tuple, list[int]] = {key: [] for key in posts}
+    stamps: dict[tuple, list[float]] = {key: [] for key in posts}
+    rows = Comment.objects.for_question_page(question, [a.pk for a in answers])
+    for pk, answer_id, created in rows.values_list("pk", "answer_id", "created_at"):
+        key = ("answer", answer_id) if answer_id else ("question", question.pk)
+        if key in ids:
+            ids[key].append(pk)
+            stamps[key].append(created.timestamp())  # ids come back after a fill_db --flush
+    version = fragments_version()
+    keys = {
+        key: f"comments:{version}:{key[0]}:{key[1]}:{_digest([pks, stamps[key]])}"
+        for key, pks in ids.items()
+        if pks
+    }
+    try:
+        cached = cache.get_many(list(keys.values()))
+    except Exception:  # a cache that cannot answer is a miss
+        cached = {}
+    missing = [key for key, cache_key in keys.items() if cache_key not in cached]
+    if missing:
+        wanted = [pk for key in missing for pk in ids[key]]
+        comments = Comment.objects.filter(pk__in=wanted).select_related("author__profile")
+        by_pk = {comment.pk: comment for comment in comments}
+        fresh = {}
+        for key in missing:
+            fresh[keys[key]] = "".join(
+                render_to_string(
+                    "qa/_comment.html",
+                    {"comment": by_pk[pk], "hidden": n >= COMMENTS_SHOWN},
+                )
+                for n, pk in enumerate(ids[key])
+                if pk in by_pk
+            )
+        try:
+            cache.set_many(fresh, COMMENT_FRAGMENT_TTL)
+        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
+            pass
+        cached.update(fresh)
+    for key, post in posts.items():
+        post.comments_count = len(ids[key])
+        post.comments_key = keys.get(key, "none")
+        post.comments_html = mark_safe(cached.get(keys.get(key), ""))  # noqa: S308 — our partials
+
+
+ANSWER_FRAGMENT_TTL = 3600  # also how long a changed author name or avatar may lag on an answer
+
+
+def answers_attach_html(answers: list[Answer], question: Question) -> None:
+    """Give each answer its rendered article (`.html`), the partial live pushes send too.
+
+    It is the same for every viewer, so it is cached under what it shows that can change:
+    rating, correct mark, last edit and its comments (comments_attach runs first). One cache
+    round trip for the page; templates only for answers not cached yet.
+    """
+    version = fragments_version()
+    keys = {
+        answer.pk: (
+            f"answer:{version}:{answer.pk}:{answer.created_at.timestamp()}:{answer.rating}:"
+            f"{int(answer.is_correct)}:{answer.edited_at.timestamp() if answer.edited_at else 0}:"
+            f"{answer.comments_key}"
+        )
+        for answer in answers
+    }
+    try:
+        cached = cache.get_many(list(keys.values()))
+    except Exception:  # a cache that cannot answer is a miss
+        cached = {}
+    fresh = {}
     for answer in answers:
-        answer.comment_list = []
-    for comment in Comment.objects.for_question_page(question, list(by_answer)):
-        post = by_answer.get(comment.answer_id) if comment.answer_id else question
-        if post is not None:
-            post.comment_list.append(comment)
+        html = cached.get(keys[answer.pk])
+        if html is None:
+            answer.question = question
+            html = fresh[keys[answer.pk]] = answer_html(answer)
+        answer.html = mark_safe(html)  # noqa: S308 — our partial, rendered just now or cached
+    if fresh:
+        try:
+            cache.set_many(fresh, ANSWER_FRAGMENT_TTL)
+        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
+            pass

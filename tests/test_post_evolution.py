@@ -1,6 +1,7 @@
 """Posts that evolve: edits with revisions, comments, deletion — permissions, rules, what lists,
 search and the live catch-up see afterwards."""
 
+import re
 import time
 
 import pytest
@@ -170,7 +171,8 @@ def test_the_first_five_comments_show_then_show_more(alice, bob):
 
 def test_question_page_queries_do_not_grow_with_answers_and_comments(alice, bob, carol):
     question = make_question(alice)
-    make_answer(question, bob)
+    first = make_answer(question, bob)
+    comment_create(post=first, author=carol, text="the first comment")
     url = question.get_absolute_url()
     few = len(queries_of_get(client_for(carol), url)[0])
     for n in range(10):
@@ -180,7 +182,15 @@ def test_question_page_queries_do_not_grow_with_answers_and_comments(alice, bob,
     comment_create(post=question, author=carol, text="on the question")
     many, response = queries_of_get(client_for(carol), url)
     assert len(many) == few
-    assert response.content.decode().count('class="comment small') == 51
+    assert response.content.decode().count('class="comment small') == 52
+    # Rendered comment lists are cached under the ids they hold: the next view reads no rows.
+    warm, again = queries_of_get(client_for(carol), url)
+    assert len(warm) == few - 1
+    comments = re.compile(r'<ul class="list-unstyled mb-1 comment-list">.*?</ul>', re.S)
+    assert comments.findall(again.content.decode()) == comments.findall(response.content.decode())
+    # A new comment changes its list's ids, so that list is rendered afresh.
+    comment_create(post=first, author=bob, text="a brand new comment")
+    assert "a brand new comment" in client_for(carol).get(url).content.decode()
 
 
 # -- delete ---------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -209,3 +211,40 @@ def test_words_live_js_shows_come_from_the_page(alice, bob):
     assert 'data-label-on="Unmark correct" data-label-off="Mark as correct"' in body
     assert 'data-label-one="{n} new answer — show"' in body
     assert '<h2 class="h5 mb-3" id="answers-heading" data-count="1">1 answer' in body
+
+
+def test_cached_answers_follow_votes_marks_edits_and_comments(alice, bob, carol):
+    """Answers are cached as rendered fragments; whatever they show that can change is part of
+    the key, so a page never shows an old rating, mark, text or comment list."""
+    from qa.services import answer_edit, answer_mark_correct, comment_create, vote_set
+
+    question = make_question(alice)
+    answer = make_answer(question, bob, text="First version of the answer.")
+    url = question.get_absolute_url()
+
+    def article() -> str:
+        body = client_for(carol).get(url).content.decode()
+        return body.split(f'id="answer-{answer.pk}"')[1].split("</article>")[0]
+
+    assert "First version" in article()  # rendered and cached
+    vote_set(user=carol, target=answer, value=1)
+    assert "data-rating>1</span>" in article()
+    answer_mark_correct(answer=answer, correct=True)
+    assert "Unmark correct" in article()
+    answer_edit(answer=answer, editor=bob, text="Second version of the answer.")
+    assert "Second version" in article() and "First version" not in article()
+    comment_create(post=answer, author=alice, text="A fresh remark")
+    assert "A fresh remark" in article()
+
+
+def test_the_page_tells_scripts_which_answers_the_viewer_voted(alice, bob, carol):
+    from qa.services import vote_set
+
+    question = make_question(alice)
+    up, down, none = (make_answer(question, bob, text=f"answer {n}") for n in range(3))
+    vote_set(user=carol, target=up, value=1)
+    vote_set(user=carol, target=down, value=-1)
+    page = client_for(carol).get(question.get_absolute_url())
+    assert json.loads(page.context["my_votes_json"]) == {str(up.pk): 1, str(down.pk): -1}
+    assert "data-my-votes=" in page.content.decode()
+    assert client_for().get(question.get_absolute_url()).context["my_votes_json"] == "{}"

@@ -1,5 +1,5 @@
-// Comments (add, delete, "show more") and the confirmation before deleting a post. Every
-// form here also works without this script (plain POST and a redirect back).
+// Comments (add, delete, "show more") and the confirmation before deleting a post. A post's
+// "add a comment" opens the page's one comment form (#comment-form-template) under it.
 import { csrfToken, postForm } from "./csrf.js";
 import { addComment, revealOwned, updateMoreButton } from "./owner.js";
 
@@ -35,15 +35,32 @@ document.addEventListener("submit", async (event) => {
     addComment(form.closest(".comments"), body.html);
     return;
   }
-  if (form.matches(".comment-delete-form")) {
-    event.preventDefault();
-    const { ok, status } = await postForm(form.action, {});
-    if (status === 401) { logInAgain(); return; }
-    if (ok) form.closest("li.comment")?.remove();
-  }
 });
 
-document.addEventListener("click", (event) => {
+function openCommentForm(button) {
+  const box = button.closest(".comments");
+  let form = box.querySelector(".comment-form");
+  if (!form) {
+    const template = document.getElementById("comment-form-template");
+    if (!template) return;
+    form = template.content.querySelector("form").cloneNode(true);
+    form.action = button.dataset.url;
+    box.appendChild(form);
+  }
+  button.classList.add("d-none");
+  form.querySelector("input[name=text]").focus();
+}
+
+document.addEventListener("click", async (event) => {
+  const add = event.target.closest(".comment-add");
+  if (add) { openCommentForm(add); return; }
+  const remove = event.target.closest(".comment-delete");
+  if (remove) {
+    const { ok, status } = await postForm(remove.dataset.url, {});
+    if (status === 401) { logInAgain(); return; }
+    if (ok) remove.closest("li.comment")?.remove();
+    return;
+  }
   const more = event.target.closest(".comments-more");
   if (!more) return;
   const box = more.closest(".comments");

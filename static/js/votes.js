@@ -1,6 +1,24 @@
 // AJAX votes and the "correct answer" mark. Ratings come from the JSON reply.
 import { postForm } from "./csrf.js";
 
+// Answers are rendered the same for everybody (cached, and pushed live); the page says which
+// of them this viewer voted on (#question-page data-my-votes, {"<answer id>": 1 | -1}).
+export function markMyVote(box, value) {
+  box.dataset.vote = String(value);
+  box.querySelector(".vote-up")?.classList.toggle("active", value === 1);
+  box.querySelector(".vote-down")?.classList.toggle("active", value === -1);
+}
+
+const page = document.getElementById("question-page");
+if (page && page.dataset.myVotes) {
+  let mine = {};
+  try { mine = JSON.parse(page.dataset.myVotes); } catch { /* none */ }
+  for (const [id, value] of Object.entries(mine)) {
+    const box = document.querySelector(`.vote[data-target="answer"][data-id="${Number(id)}"]`);
+    if (box) markMyVote(box, Number(value));
+  }
+}
+
 // A session that ran out: log in again and come back to this very page (?page= included).
 function logInAgain() {
   window.location = `/login/?continue=${encodeURIComponent(location.pathname + location.search)}`;
@@ -22,10 +40,8 @@ document.addEventListener("click", async (event) => {
     const { ok, status, body } = await postForm(box.dataset.voteUrl, { value });
     if (status === 401) { logInAgain(); return; }
     if (!ok) { showError(box, body.error || "Could not vote"); return; }
-    box.dataset.vote = String(body.vote);
     box.querySelector("[data-rating]").textContent = String(body.rating);
-    box.querySelector(".vote-up").classList.toggle("active", body.vote === 1);
-    box.querySelector(".vote-down").classList.toggle("active", body.vote === -1);
+    markMyVote(box, body.vote);
     return;
   }
   const toggle = event.target.closest(".correct-toggle");

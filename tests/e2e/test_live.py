@@ -83,6 +83,14 @@ def test_answers_votes_and_marks_arrive_without_reload(live_site, new_page):
     new.locator(".correct-toggle").click()
     expect(a.locator(f"#answer-{answer.pk}")).to_have_class(re.compile(r"\bis-correct\b"))
 
+    # The answers are cached fragments, the same for everybody: after a reload bob still sees
+    # his own vote, and alice, who did not vote, sees none.
+    a.reload()
+    expect(a.locator(f"#answer-{first.pk} .vote-up")).to_have_class(re.compile(r"\bactive\b"))
+    b.reload()
+    expect(b.locator(f"#answer-{first.pk} [data-rating]")).to_have_text("1")
+    expect(b.locator(f"#answer-{first.pk} .vote-up")).not_to_have_class(re.compile(r"\bactive\b"))
+
 
 def test_markup_in_an_answer_arrives_as_text(live_site, new_page):
     base = live_site.site_url

@@ -51,6 +51,7 @@ def test_edits_comments_and_deletions_arrive_without_reload(live_site, new_page)
     # bob comments on the question from his page: alice sees it live, as text.
     open_live(writer, url)
     question_comments = writer.locator(f'[data-comments-for="question-{question.pk}"]')
+    question_comments.locator(".comment-add").click()
     question_comments.locator("input[name=text]").fill(f"Which version? {XSS}")
     question_comments.locator("button[type=submit]:has-text('Comment')").click()
     expect(question_comments.locator("li.comment")).to_have_count(1)
