@@ -112,13 +112,13 @@ def cache_config(url: str) -> dict:
     """CACHE_URL: empty → file cache in var/cache; file:///path; pymemcache://host:port[,host:port]."""
     if not url:
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.SafeFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     parts = urlsplit(url)
     if parts.scheme == "file":
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.SafeFileBasedCache",
             "LOCATION": unquote(parts.path),
         }
     if parts.scheme in {"pymemcache", "memcached"}:

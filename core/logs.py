@@ -1,0 +1,48 @@
+"""Log formatting and rate limiting shared by settings.LOGGING and the apps.
+
+Every event is one line; an error's traceback follows it. A message can carry user input (a
+request path, a query), so its line breaks are escaped: nobody can forge a log line.
+"""
+
+import logging
+import threading
+import time
+
+
+class OneLineFormatter(logging.Formatter):
+    """The message part on one line (CR/LF escaped); tracebacks still follow as usual."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 — logging's API
+        record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
+        return super().formatMessage(record)
+
+
+class RateLimitedLogger:
+    """Log one line per `interval` seconds per key, counting what it dropped in between.
+
+    For conditions that repeat on every request while they last (a full disk under the cache):
+    the first occurrence is logged at once, the rest are summarised by the next line.
+    """
+
+    def __init__(self, logger: logging.Logger, interval: float = 60.0) -> None:
+        self.logger = logger
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last: dict[str, float] = {}
+        self._dropped: dict[str, int] = {}
+
+    def warning(self, key: str, msg: str, *args) -> bool:
+        """Log `msg` unless `key` was logged less than `interval` ago; True when logged."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.interval:
+                self._dropped[key] = self._dropped.get(key, 0) + 1
+                return False
+            self._last[key] = now
+            dropped = self._dropped.pop(key, 0)
+        if dropped:
+            msg += " (%d more like this not logged in the last %d s)"
+            args = (*args, dropped, int(self.interval))
+        self.logger.warning(msg, *args)
+        return True
