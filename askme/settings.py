@@ -292,8 +292,13 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
         }
     },
+    "filters": {"security_one_line": {"()": "core.logs.SecurityEventsOnOneLine"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["security_one_line"],
+        },
         "file": {
             "class": "concurrent_log_handler.ConcurrentRotatingFileHandler",
             "filename": str(LOG_DIR / "askme.log"),
@@ -301,6 +306,7 @@ LOGGING = {
             "backupCount": LOG_BACKUP_COUNT,
             "encoding": "utf-8",
             "formatter": "line",
+            "filters": ["security_one_line"],
         },
         "null": {"class": "logging.NullHandler"},
     },

@@ -46,3 +46,17 @@ class RateLimitedLogger:
             args = (*args, dropped, int(self.interval))
         self.logger.warning(msg, *args)
         return True
+
+
+class SecurityEventsOnOneLine(logging.Filter):
+    """django.security.* events (a redirect too long, a bad multipart body) without traceback.
+
+    Django logs every SuspiciousOperation at ERROR with its traceback; anyone can cause one per
+    request, so their traceback (always the same Django internals) would fill the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security."):
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -163,3 +163,12 @@ def test_gunicorn_writes_a_500_to_askme_log_not_to_the_void(tmp_path):
             deadline = time.monotonic() + 10
             while pidfile.exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
+
+
+def test_a_suspicious_request_is_one_line_without_traceback(db, askme_log):
+    """Anyone can trigger these on every request: no traceback each time."""
+    response = Client().get("/ask/?" + "x" * 17000)  # login redirect longer than Django allows
+    assert response.status_code == 400
+    lines = [line for line in askme_log.text().splitlines() if line.strip()]
+    assert len(lines) == 1, lines[:5]
+    assert "ERROR" in lines[0] and "django.security.DisallowedRedirect" in lines[0]
