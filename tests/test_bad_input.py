@@ -214,6 +214,13 @@ def test_no_input_gives_a_5xx(corpus):
             avatar = _FakeUpload()
             data = {"avatar": avatar, "email": "a@example.com", "csrfmiddlewaretoken": corpus.csrf}
             corpus.send(who, "POST", path, f"{name}: a file that is not an image", data=data)
+        # Odd headers: a foreign Host, broken cookies, JSON-only Accept, junk conditionals.
+        for label, headers in HEADER_VARIANTS.items():
+            for who in (None, "bob"):
+                corpus.send(who, "GET", path, f"{name}: header {label}", **headers)
+        # Bodies over Django's limits: too big, too many fields, too many files.
+        for label, make_kwargs in OVERSIZED.items():
+            corpus.send("bob", "POST", path, f"{name}: {label}", **make_kwargs(), **csrf_header)
         # Charsets Django cannot decode, through the WSGI entry point.
         for charset in BAD_CHARSETS:
             corpus.send_wsgi(
@@ -247,6 +254,31 @@ KNOWN_ELSEWHERE = {
 }
 
 
+HEADER_VARIANTS = {
+    "foreign host": {"HTTP_HOST": "evil.example"},
+    "host with NUL": {"HTTP_HOST": "localhost\x00evil"},
+    "broken cookies": {"HTTP_COOKIE": "sessionid=%ff\x00; csrftoken=" + "x" * 5000},
+    "JSON caller": {"HTTP_ACCEPT": "application/json", "HTTP_X_REQUESTED_WITH": "XMLHttpRequest"},
+    "junk conditionals": {
+        "HTTP_IF_MODIFIED_SINCE": "yesterday",
+        "HTTP_IF_NONE_MATCH": '"\x00", *',
+        "HTTP_RANGE": "bytes=-1-",
+    },
+    "junk forwarding": {
+        "HTTP_X_FORWARDED_FOR": "%ff, ::1, 999.1.1.1",
+        "HTTP_X_FORWARDED_PROTO": "x",
+    },
+    "huge referer": {"HTTP_REFERER": "https://" + "x" * 20000},
+}
+_BIG_BODY = b"text=" + b"x" * (6 * 1024 * 1024)
+OVERSIZED = {
+    "a 6 MB body": lambda: {"data": _BIG_BODY, "content_type": _FORM},
+    "1500 fields": lambda: {
+        "data": "&".join(f"f{i}=1" for i in range(1500)).encode(),
+        "content_type": _FORM,
+    },
+    "200 files": lambda: {"data": {f"file{i}": _FakeUpload() for i in range(200)}},
+}
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data; boundary=xx"
 

@@ -4,10 +4,12 @@ Issue 11 item 2 and issue 10: under gunicorn, stdout/stderr went to /dev/null, s
 publish failures and mail failures were lost.
 """
 
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +19,7 @@ import requests
 from django.conf import settings
 from django.test import Client
 
+from live import publisher
 from tests.helpers import client_for, csrf_post, make_question
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +80,33 @@ def test_a_failed_live_publish_leaves_a_line(
     lines = [line for line in askme_log.text().splitlines() if "live publish" in line]
     assert len(lines) == 1, lines
     assert "WARNING" in lines[0] and f"live publish for question {question.pk} failed" in lines[0]
+
+
+def test_a_refused_live_publish_leaves_a_line(settings, alice, bob, askme_log):
+    """A comet server that answers 413 (message too large) is logged with the status."""
+
+    class TooLarge(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 — http.server's API
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(413)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TooLarge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.LIVE_BACKEND = "nchan"
+        settings.LIVE_PUBLISH_URL = f"http://127.0.0.1:{server.server_address[1]}"
+        question = make_question(alice)
+        assert publisher.publish(question.pk, {"type": "vote"}) is False
+    finally:
+        server.shutdown()
+        server.server_close()
+    lines = [line for line in askme_log.text().splitlines() if "live publish" in line]
+    assert len(lines) == 1 and "WARNING" in lines[0] and "answered 413" in lines[0], lines
 
 
 def test_a_failed_mail_leaves_its_traceback(
