@@ -16,7 +16,11 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def test_main_pages_raise_no_csp_violation(live_server, new_page):
+def test_main_pages_raise_no_csp_violation(live_server, new_page, settings):
+    # live.js too: its EventSource and catch-up fetch must pass connect-src (the subscriber URL
+    # answers 404 here, without nginx; publishes go to a port where nothing listens).
+    settings.LIVE_BACKEND = "nchan"
+    settings.LIVE_PUBLISH_URL = "http://127.0.0.1:9"
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice, title="How do I reverse a list in Python?", tags=["python"])
     make_answer(question, bob)
@@ -44,8 +48,9 @@ def test_main_pages_raise_no_csp_violation(live_server, new_page):
     for path in ["/ask/", "/profile/edit/", "/user/alice/", "/search/?q=reverse"]:
         visit(path)
 
-    # scripts that fetch: the suggestions dropdown and a vote
-    visit(f"/question/{question.pk}/")
+    # scripts that fetch: live.js (EventSource + catch-up), the suggestions dropdown and a vote
+    with page.expect_request(lambda request: "/live/" in request.url):
+        visit(f"/question/{question.pk}/")
     votes = page.locator("#question .vote")
     votes.locator(".vote-up").click()
     expect(votes.locator("[data-rating]")).to_have_text("1")
