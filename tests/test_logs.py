@@ -181,6 +181,13 @@ def test_gunicorn_writes_a_500_to_askme_log_not_to_the_void(tmp_path):
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
         assert response.status_code == 500
+        # The charset guard is part of the application gunicorn runs (askme/wsgi.py).
+        refused = requests.get(
+            f"http://127.0.0.1:{port}/boom/?id=x",
+            headers={"Content-Type": "text/plain; charset=rot13"},
+            timeout=5,
+        )
+        assert refused.status_code == 400 and b"charset" in refused.content
         askme_log = (tmp_path / "log" / "askme.log").read_text()
         assert f"RuntimeError: boom {marker}" in askme_log
         assert "Traceback" in askme_log
