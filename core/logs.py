@@ -10,11 +10,25 @@ import time
 
 
 class OneLineFormatter(logging.Formatter):
-    """The message part on one line (CR/LF escaped); tracebacks still follow as usual."""
+    """One line per event, then its traceback indented: a line at column 0 is always an event.
+
+    The message's CR/LF are escaped; a traceback's lines are indented, so an exception message
+    holding user input with line breaks cannot start a line of its own either.
+    """
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 — logging's API
         record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
         return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802
+        return _indent(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return _indent(super().formatStack(stack_info))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.replace("\r", "\\r").split("\n"))
 
 
 class RateLimitedLogger:

@@ -61,11 +61,15 @@ def test_a_500_leaves_its_traceback_in_the_log(db, askme_log):
 
 
 @pytest.mark.urls("tests.boom_urls")
-def test_a_request_path_cannot_forge_a_log_line(db, askme_log):
-    Client(raise_request_exception=False).get("/boom/%0a2026-01-01 00:00:00,000 INFO forged")
+def test_user_input_cannot_forge_a_log_line(db, askme_log):
+    forged = "2026-01-01 00:00:00,000 INFO [1] qa: forged"
+    # in the request path (the message) and in the exception's text (the traceback)
+    Client(raise_request_exception=False).get(f"/boom/%0a{forged}", {"id": f"\r\n{forged}"})
     lines = askme_log.text().splitlines()
-    assert not any(line.startswith("2026-01-01") for line in lines)
-    assert any("/boom/\\n2026-01-01 00:00:00,000 INFO forged" in line for line in lines)
+    assert not any(line.startswith("2026-01-01") for line in lines), lines
+    events = [line for line in lines if not line.startswith(" ")]
+    assert len(events) == 1 and events[0].endswith(f"/boom/\\n{forged}"), events
+    assert any(line.strip() == forged for line in lines)  # kept, indented, in the traceback
 
 
 def test_a_failed_live_publish_leaves_a_line(
