@@ -1,13 +1,20 @@
+import logging
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 
 from .images import avatar_reencode
 from .models import Profile
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 class AvatarField(forms.ImageField):
@@ -18,15 +25,45 @@ class AvatarField(forms.ImageField):
         return upload
 
 
-def email_unused(email: str, *, owner=None) -> str:
-    """The e-mail, stripped, unless another account already uses it (case-insensitively)."""
-    email = email.strip()
+EMAIL_TAKEN = "An account with this e-mail already exists. If it is yours, log in instead."
+USERNAME_TAKEN = "A user with that username already exists."
+
+
+def email_taken(email: str, *, owner=None) -> bool:
     others = User.objects.filter(email__iexact=email)
     if owner is not None:
         others = others.exclude(pk=owner.pk)
-    if others.exists():
-        raise forms.ValidationError("An account with this e-mail already exists.")
+    return others.exists()
+
+
+def email_unused(email: str, *, owner=None) -> str:
+    """The e-mail, stripped, unless another account already uses it (case-insensitively)."""
+    email = email.strip()
+    if email_taken(email, owner=owner):
+        raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")
     return email
+
+
+def signup_attempt_notify(email: str) -> None:
+    """Tell an address's owner that someone tried to sign up with it (at most once a day).
+
+    The signup form cannot hide that the address has an account without e-mail verification
+    (django-allauth says as much for ACCOUNT_PREVENT_ENUMERATION); what it can do is let the
+    owner know, as allauth's and Discourse's "account already exists" mails do.
+    """
+    owner = User.objects.filter(email__iexact=email.strip()).first()
+    if owner is None or not cache.add(f"signup-notice:{owner.pk}", 1, timeout=86400):
+        return
+    context = {"user": owner, "site_url": settings.SITE_URL}
+    try:
+        send_mail(
+            subject="Someone tried to sign up to AskMe with your e-mail address",
+            message=render_to_string("accounts/email/signup_attempt.txt", context),
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+    except Exception:  # noqa: BLE001 — a mail failure never breaks the form
+        logger.exception("could not send the signup notice to user %s", owner.pk)
 
 
 class LoginForm(AuthenticationForm):
@@ -52,7 +89,23 @@ class SignupForm(UserCreationForm):
         return email_unused(self.cleaned_data["email"])
 
     def save(self, commit: bool = True):
-        user = super().save(commit=commit)
+        """The new user; None when a concurrent signup took the username or e-mail first.
+
+        The checks in clean_*() cannot see a signup that commits between them and the INSERT;
+        the database's unique constraints can, and losing to one is the same form error.
+        """
+        try:
+            with transaction.atomic():
+                user = super().save(commit=commit)
+        except IntegrityError:
+            cleaned = self.cleaned_data
+            if User.objects.filter(username=cleaned["username"]).exists():
+                self.add_error("username", forms.ValidationError(USERNAME_TAKEN, code="unique"))
+            elif email_taken(cleaned["email"]):
+                self.add_error("email", forms.ValidationError(EMAIL_TAKEN, code="email_taken"))
+            else:
+                raise
+            return None
         avatar = self.cleaned_data.get("avatar")
         if commit and avatar:
             user.profile.avatar.save(avatar.name, avatar)
@@ -72,10 +125,16 @@ class ProfileForm(forms.Form):
     def clean_email(self) -> str:
         return email_unused(self.cleaned_data["email"], owner=self.user)
 
-    def save(self) -> Profile:
+    def save(self) -> Profile | None:
+        """The saved profile; None when a concurrent change took the e-mail first."""
         user, profile = self.user, self.user.profile
         user.email = self.cleaned_data["email"]
-        user.save(update_fields=["email"])
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email"])
+        except IntegrityError:
+            self.add_error("email", forms.ValidationError(EMAIL_TAKEN, code="email_taken"))
+            return None
         profile.display_name = self.cleaned_data["display_name"]
         old = profile.avatar.name if profile.avatar else ""
         avatar = self.cleaned_data.get("avatar")

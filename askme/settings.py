@@ -5,6 +5,7 @@ PostgreSQL and memcached. Production turns on the HTTPS settings by env (see REA
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "live",
     "sidebar",
     "search",
+    "axes",  # failed-login lockouts (abuse limits below)
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "askme.urls"
@@ -115,6 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests get a file too, not Django's shared-cache in-memory database: with a live server
+    # thread (e2e, live tests) the in-memory one answers "database table is locked" instead of
+    # waiting; a file in WAL mode behaves like the site under `make up`.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -187,6 +195,63 @@ AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_MAX_SIDE = 4096
 AVATAR_SIZE = 256
 
+# --- Abuse limits (accounts/images.py, core/throttle.py, django-axes; README "Security and
+# operations"). Every figure can be changed by env. ---
+# Memory one avatar may take to decode: PNG, GIF, WebP and progressive JPEG are decoded in
+# full, so their pixel count is checked against this before decoding (32 MB: 3.7 megapixels of
+# PNG, 2 of WebP); a baseline JPEG decodes at reduced scale and only AVATAR_MAX_SIDE binds it.
+AVATAR_DECODE_MAX_BYTES = env_int("AVATAR_DECODE_MAX_BYTES", 32 * 1024 * 1024)
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """ "20/10m" → (20, 600): at most 20 actions per 10 minutes (s, m, h, d; bare = seconds)."""
+    raw = env_str(name, default).strip().lower()
+    try:
+        count, period = raw.split("/")
+        unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[-1:], 0)
+        seconds = int(period[:-1] or 1) * unit if unit else int(period)
+        if int(count) < 0 or seconds <= 0:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must look like 20/10m, not {raw!r}") from None
+    return int(count), seconds
+
+
+# Posting limits per user (signup: per client address), counted in the cache (core/throttle.py).
+THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", True)
+THROTTLE_RATES = {
+    "question": env_rate("THROTTLE_QUESTION", "10/h"),
+    "answer": env_rate("THROTTLE_ANSWER", "30/10m"),
+    "vote": env_rate("THROTTLE_VOTE", "60/m"),
+    "correct": env_rate("THROTTLE_CORRECT", "30/m"),
+    "comment": env_rate("THROTTLE_COMMENT", "30/10m"),
+    "edit": env_rate("THROTTLE_EDIT", "30/10m"),
+    "profile": env_rate("THROTTLE_PROFILE", "20/h"),  # profile saves: avatar uploads, e-mail
+    "signup": env_rate("THROTTLE_SIGNUP", "10/h"),  # per address: bounds e-mail probing too
+}
+# Who may tell us the client's address in X-Forwarded-For (our nginx on this machine).
+THROTTLE_TRUSTED_PROXIES = env_list("THROTTLE_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+
+# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures for one username, or from one
+# address, within the cool-off, logins for it are refused (429) until the cool-off has passed
+# since the last counted failure. Failures while locked are not counted, so nobody can keep a
+# victim's account locked beyond one cool-off per burst; a successful login clears its account's
+# failures (accounts/signals.py). Attempts live in the database (axes_accessattempt).
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # only the account's failures; see accounts/signals.py
+AXES_CLIENT_IP_CALLABLE = "core.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LoginLockoutBackend",  # first: axes refuses a locked-out login early
+    "django.contrib.auth.backends.ModelBackend",
+]
+# --- end of abuse limits ---
+
 
 def email_config(url: str) -> dict:
     """EMAIL_URL: empty → files in var/mail; console://; smtp://user:pass@host:port.
@@ -253,7 +318,11 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # --- Security and operations (issue 11): CSP, logs. See README. ---
 # (Request charsets Django cannot decode are refused before Django: core.middleware.CharsetGuard.)
-MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+# Before AxesMiddleware (which must stay last), so its lockout page gets the header too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
 INSTALLED_APPS.append("csp")
 
 # Content-Security-Policy on every response: scripts and styles come from our static files only

@@ -1,16 +1,16 @@
 """What the benches share: free ports, starting a server and stopping it by its pid,
-percentiles. (The nginx harness of tests/live serves the live benches too.)"""
+percentiles. (The nginx harness of tests/live, built on deploy.nginx, serves the live benches
+too.)"""
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from deploy.ports import free_port, wait_for_port
+from tests.live.harness import Nginx
 
-from tests.live.harness import Nginx, free_port, wait_for_port  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PYTHON = ROOT / ".venv" / "bin" / "python"

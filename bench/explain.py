@@ -1,18 +1,15 @@
-#!/usr/bin/env python3
 """Every SQL query each benchmarked page runs, with its time and (with -v) its plan.
 
-    DATABASE_URL=postgres://… bench/explain.py [-v] [/ /hot/ …]
+    DATABASE_URL=postgres://… .venv/bin/python -m bench.explain [-v] [/ /hot/ …]
 
-Without URLs it takes the bench's own (bench/pages.py urls()). PostgreSQL only for plans.
+Without URLs it takes the bench's own (urls() of bench/pages.py). PostgreSQL only for plans.
 """
 
 import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
 os.environ.setdefault("LIVE_BACKEND", "off")
 
@@ -34,7 +31,7 @@ def main() -> int:
     if args.urls:
         urls = args.urls
     else:
-        from pages import urls as bench_urls  # noqa: PLC0415
+        from bench.pages import urls as bench_urls  # noqa: PLC0415
 
         urls = [url for _label, url in bench_urls()]
     client = Client()

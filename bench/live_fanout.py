@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Fan-out: N concurrent EventSource subscribers on one question, one publish.
 
-    .venv/bin/python bench/live_fanout.py [--subscribers 10000] [--procs 4]
+    .venv/bin/python -m bench.live_fanout [--subscribers 10000] [--procs 4]
                                           [--backend nchan|push_stream --nginx /path/to/nginx]
 
 Starts its own nginx (deploy/nginx/<backend>.conf rendered into a temp dir, free loopback
@@ -23,7 +22,7 @@ import sys
 import time
 import urllib.request
 
-from common import Nginx, percentile
+from bench.common import Nginx, percentile
 
 
 def raise_nofile() -> int:

@@ -1,13 +1,12 @@
-#!/usr/bin/env python3
 """Page latency and throughput through nginx + gunicorn: wrk against each page, one table.
 
     bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
-    bench/pages.py [--db-url postgres://…] [--duration 10] [--high 16]
+    .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16]
 
-Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and a minimal nginx proxy (free port,
-prefix in a temp dir) against the database, fills the sidebar cache, warms each URL, then runs
-wrk twice per URL: one connection (latency: p50, p99) and --high connections (throughput).
-Stops what it started, by pid. Needs Debian's `wrk` and `nginx`.
+Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and nginx with the site's own config
+(deploy.nginx, free ports, prefix in a temp dir, one worker) against the database, fills the
+sidebar cache, warms each URL, then runs wrk twice per URL: one connection (latency: p50, p99)
+and --high connections (throughput). Stops what it started. Needs Debian's `wrk` and `nginx`.
 """
 
 import argparse
@@ -21,35 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import GUNICORN, PYTHON, ROOT, free_port, running
-
-NGINX_CONF = """
-{user_line}
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/tmp/body;
-    proxy_temp_path {prefix}/tmp/proxy;
-    fastcgi_temp_path {prefix}/tmp/fastcgi;
-    uwsgi_temp_path {prefix}/tmp/uwsgi;
-    scgi_temp_path {prefix}/tmp/scgi;
-    keepalive_requests 100000;
-    upstream askme_app {{ server {app}; keepalive 32; }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://askme_app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }}
-    }}
-}}
-"""
+from bench.common import GUNICORN, PYTHON, ROOT, Nginx, free_port, running
 
 
 def urls() -> list[tuple[str, str]]:
@@ -188,19 +159,12 @@ def main() -> int:
     django.setup()
     pages = urls()
 
-    app_port, site_port = free_port(), free_port()
-    for sub in ("run", "log", "nginx/tmp"):
+    app_port = free_port()
+    for sub in ("run", "log"):
         (tmp / sub).mkdir(parents=True, exist_ok=True)
     os.chmod(tmp, 0o755)
-    os.chmod(tmp / "nginx" / "tmp", 0o777)
-    (tmp / "nginx" / "nginx.conf").write_text(
-        NGINX_CONF.format(
-            user_line="user nobody nogroup;" if os.geteuid() == 0 else "",
-            prefix=tmp / "nginx",
-            app=f"127.0.0.1:{app_port}",
-            port=site_port,
-        )
-    )
+    # The site's own nginx config (deploy/nginx/nchan.conf, as make up renders it), one worker.
+    nginx = Nginx.for_backend("nchan", app_addr=f"127.0.0.1:{app_port}", workers=1)
     manage = [str(PYTHON), str(ROOT / "manage.py")]
     subprocess.run([*manage, "refresh_sidebar"], env=env, cwd=ROOT, check=False)
     gunicorn = [
@@ -213,16 +177,12 @@ def main() -> int:
         "--pid",
         tmp / "run" / "gunicorn.pid",
     ]
-    nginx = ["nginx", "-p", str(tmp / "nginx"), "-c", str(tmp / "nginx" / "nginx.conf")]
-    base = f"http://127.0.0.1:{site_port}"
     try:
         with running(gunicorn, env=env, port=app_port, log=None):
-            subprocess.run(nginx, check=True)
-            try:
-                measure(base, pages, args, env)
-            finally:
-                subprocess.run([*nginx, "-s", "quit"], check=False)
+            nginx.start()
+            measure(nginx.site_url, pages, args, env)
     finally:
+        nginx.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

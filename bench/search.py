@@ -1,8 +1,7 @@
-#!/usr/bin/env python
 """Search latency at 100k questions, through gunicorn, on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/search.py                      # both databases, 100k questions
-    .venv/bin/python bench/search.py --backend sqlite --questions 20000 --requests 200
+    .venv/bin/python -m bench.search                      # both databases, 100k questions
+    .venv/bin/python -m bench.search --backend sqlite --questions 20000 --requests 200
 
 For each database: its own database (var/bench/search.sqlite3; `askme_bench_search` on the
 cluster of `bin/pg.sh start`), migrated, filled once with generated questions (COPY on
@@ -24,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import GUNICORN, ROOT, free_port, percentile, running
+from bench.common import GUNICORN, ROOT, free_port, percentile, running
 
 VAR = Path(os.environ.get("VAR_DIR", ROOT / "var")) / "bench"
 PYTHON = sys.executable
@@ -38,7 +37,6 @@ SEED = 7
 def fill(n_questions: int) -> None:
     """In a child process with DATABASE_URL set: add questions until there are n."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -215,10 +213,11 @@ def run(backend: str, args: argparse.Namespace) -> dict:
         "CACHE_URL": f"file://{VAR / 'search-cache'}",
         "LIVE_BACKEND": "off",
         "DEBUG": "0",
-        "PYTHONPATH": str(ROOT),
     }
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([PYTHON, __file__, "--fill", str(args.questions)], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [PYTHON, "-m", "bench.search", "--fill", str(args.questions)], cwd=ROOT, env=env, check=True
+    )
     rng = random.Random(SEED)
     titles = sample_titles(env, args.requests)
     typed = typed_queries(titles, rng)

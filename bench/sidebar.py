@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
 """Sidebar benchmark: why the sidebar is computed by cron and only read by pages.
 
-    bench/sidebar.py [--ratio 10000] [--db askme_bench_sidebar] [--rebuild] [--seconds 10]
+    .venv/bin/python -m bench.sidebar [--ratio 10000] [--db askme_bench_sidebar] [--rebuild]
+                                      [--seconds 10]
 
 On the PostgreSQL cluster of bin/pg.sh it uses a database of its own (built with
 `fill_db <ratio>` when missing or of another size), then prints:
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import GUNICORN, PYTHON, ROOT, free_port, running
+from bench.common import GUNICORN, PYTHON, ROOT, free_port, running
 
 # A gunicorn app that computes the sidebar on every request instead of reading the cache.
 INLINE_APP = """
@@ -168,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     for tool in ("psql", "wrk", "memcached", "curl"):
         if not shutil.which(tool):
-            sys.exit(f"bench/sidebar.py needs {tool}")
+            sys.exit(f"bench.sidebar needs {tool}")
 
     env = {
         **os.environ,

@@ -11,11 +11,15 @@ stop() {
   fi
   rm -f "$pidfile"
 }
-stop nginx "$VAR_DIR/nginx/nginx.pid"
+if [ -x .venv/bin/python ]; then
+  .venv/bin/python -m deploy.nginx down --prefix "$VAR_DIR/nginx"
+else  # no venv any more: still stop nginx by its pid file
+  stop nginx "$VAR_DIR/nginx/nginx.pid"
+fi
 stop gunicorn "$VAR_DIR/run/gunicorn.pid"
 bin/cron.sh remove
 if [ -f "$VAR_DIR/run/memcached-up.port" ]; then
-  bin/memcached.sh stop "$(cat "$VAR_DIR/run/memcached-up.port")" && echo "stopped memcached"
+  bin/memcached.sh stop "$(cat "$VAR_DIR/run/memcached-up.port")"
   rm -f "$VAR_DIR/run/memcached-up.port"
 fi
 exit 0

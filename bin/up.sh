@@ -34,28 +34,47 @@ $PY manage.py collectstatic --noinput -v0
 $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
 $PY manage.py refresh_sidebar
 
-# gunicorn: reload code when running, start otherwise.
+# gunicorn: reload code when running, start otherwise. Daemonized, it reports a failure to start
+# (APP_BIND taken, an import error) only in its error log: wait until it answers, or show that.
 pidfile="$VAR_DIR/run/gunicorn.pid"
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   kill -HUP "$(cat "$pidfile")"
 else
+  app_bind="${APP_BIND:-127.0.0.1:8001}"  # deploy/gunicorn.conf.py's default
+  errlog="$VAR_DIR/log/gunicorn-error.log"
+  app_up() {
+    if [[ "$app_bind" == unix:* ]]; then
+      curl -s -o /dev/null --max-time 5 --unix-socket "${app_bind#unix:}" http://localhost/
+    else
+      curl -s -o /dev/null --max-time 5 "http://$app_bind/"
+    fi
+  }
+  ours_up() { [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && app_up; }
+  # Something already answering on APP_BIND is not ours (ours is not running, see above).
+  if app_up; then
+    echo "APP_BIND=$app_bind is taken by another process (a second checkout? give this one its own APP_BIND)" >&2
+    exit 1
+  fi
+  started_at=0
+  [ -f "$errlog" ] && started_at=$(wc -l <"$errlog")
+  rm -f "$pidfile"
   .venv/bin/gunicorn askme.wsgi:application -c deploy/gunicorn.conf.py --daemon
+  deadline=$((SECONDS + 30))
+  until ours_up || [ $SECONDS -ge $deadline ]; do
+    # It wrote its pid and exited: no point waiting any longer.
+    [ -s "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null && break
+    sleep 0.2
+  done
+  if ! ours_up; then
+    echo "gunicorn did not start on $app_bind (APP_BIND); from $errlog:" >&2
+    tail -n +"$((started_at + 1))" "$errlog" 2>/dev/null | tail -n 20 >&2
+    exit 1
+  fi
 fi
 
-# nginx with a project-local prefix.
-conf_template="deploy/nginx/nchan.conf"
-[ "${LIVE_BACKEND:-nchan}" = "push_stream" ] && conf_template="deploy/nginx/push-stream.conf"
-$PY deploy/render_nginx.py "$conf_template" "$VAR_DIR/nginx/nginx.conf"
-nginx_bin="${NGINX_BIN:-nginx}"
-if ! $nginx_bin -t -q -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>"$VAR_DIR/log/nginx-test.log"; then
-  cat "$VAR_DIR/log/nginx-test.log" >&2
-  exit 1
-fi
-if [ -f "$VAR_DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$VAR_DIR/nginx/nginx.pid")" 2>/dev/null; then
-  $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" -s reload 2>/dev/null
-else
-  $nginx_bin -p "$VAR_DIR/nginx" -c "$VAR_DIR/nginx/nginx.conf" 2>/dev/null
-fi
+# nginx with a project-local prefix: rendered, checked, started or reloaded by deploy/nginx.py
+# (the same code the live tests and benches use); a failure prints nginx's own words.
+$PY -m deploy.nginx up --prefix "$VAR_DIR/nginx"
 
 bin/cron.sh install
 

@@ -1,7 +1,9 @@
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 
 def json_endpoint(methods: tuple[str, ...] = ("POST",), login: bool = True) -> Callable:
@@ -24,3 +26,40 @@ def json_endpoint(methods: tuple[str, ...] = ("POST",), login: bool = True) -> C
         return wrapped
 
     return decorator
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """fetch() callers say so (Accept: application/json or X-Requested-With); forms do not."""
+    return request.headers.get(
+        "x-requested-with"
+    ) == "XMLHttpRequest" or "application/json" in request.headers.get("accept", "")
+
+
+def form_or_json_endpoint(view: Callable) -> Callable:
+    """For POST actions that a page's script calls (JSON answers) and a plain form can post
+    too (redirects): 405 for other methods, 401 JSON or the login page when logged out."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        as_json = wants_json(request)
+        if request.method != "POST":
+            response = (
+                JsonResponse({"error": "method not allowed"}, status=405)
+                if as_json
+                else HttpResponseNotAllowed(["POST"])
+            )
+            response["Allow"] = "POST"
+            return response
+        if not request.user.is_authenticated:
+            if as_json:
+                return JsonResponse({"error": "log in first"}, status=401)
+            back = urlsplit(request.headers.get("referer", "")).path or "/"
+            return redirect_to_login(back, redirect_field_name="continue")
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            if as_json:
+                return JsonResponse({"error": "not found"}, status=404)
+            raise
+
+    return wrapped

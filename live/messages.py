@@ -4,9 +4,11 @@ Where an answer goes (its page and its index on that page) comes from qa.models 
 `Answer.position`): pages place what the message says and never re-sort.
 """
 
+from datetime import datetime
+
 from django.template.loader import render_to_string
 
-from qa.models import Answer, Question
+from qa.models import Answer, Comment, Question
 
 
 def answer_html(answer: Answer) -> str:
@@ -33,6 +35,81 @@ def _answer_message(answer: Answer) -> dict:
         "answers_label": answers_label(count),
         "html": answer_html(answer),
     }
+
+
+def edit_message(post: Question | Answer) -> dict:
+    """A post's new body (title, text, tags, "edited …"), from the partial the page renders."""
+    if isinstance(post, Question):
+        post = Question.all_objects.prefetch_related("tags").get(pk=post.pk)
+        html = render_to_string("qa/_question_body.html", {"question": post})
+        return {
+            "type": "edit",
+            "question": post.pk,
+            "target": "question",
+            "id": post.pk,
+            "title": post.title,
+            "html": html,
+        }
+    html = render_to_string("qa/_answer_body.html", {"answer": post})
+    return {
+        "type": "edit",
+        "question": post.question_id,
+        "target": "answer",
+        "id": post.pk,
+        "html": html,
+    }
+
+
+def answer_deleted_message(answer: Answer) -> dict:
+    count = Question.all_objects.values_list("answers_count", flat=True).get(pk=answer.question_id)
+    return {
+        "type": "answer_deleted",
+        "question": answer.question_id,
+        "answer": answer.pk,
+        "answers_count": count,
+        "answers_label": answers_label(count),
+    }
+
+
+def _comment_message(comment: Comment) -> dict:
+    return {
+        "type": "comment",
+        "question": comment.question_id,
+        "comment": comment.pk,
+        "target": "answer" if comment.answer_id else "question",
+        "id": comment.answer_id or comment.question_id,
+        "html": render_to_string("qa/_comment.html", {"comment": comment}),
+    }
+
+
+def comment_message(comment_id: int) -> dict | None:
+    comment = Comment.objects.visible().select_related("author__profile").filter(pk=comment_id)
+    comment = comment.first()
+    return None if comment is None else _comment_message(comment)
+
+
+def changes_since(question: Question, since: datetime) -> list[dict]:
+    """Edits, comments and deletions on a question's page since `since`, as the messages that
+    were pushed for them (each is idempotent: a page may see one twice)."""
+    out = []
+    if question.edited_at and question.edited_at >= since:
+        out.append(edit_message(question))
+    for answer in question.answers.filter(edited_at__gte=since).select_related("question"):
+        out.append(edit_message(answer))
+    for answer in Answer.all_objects.filter(question=question, deleted_at__gte=since):
+        out.append(answer_deleted_message(answer))
+    comments = (
+        Comment.objects.visible()
+        .filter(question=question, created_at__gte=since)
+        .select_related("author__profile")
+        .order_by("created_at", "id")
+    )
+    out += [_comment_message(comment) for comment in comments]
+    for pk in Comment.objects.filter(question=question, deleted_at__gte=since).values_list(
+        "pk", flat=True
+    ):
+        out.append({"type": "comment_deleted", "question": question.pk, "comment": pk})
+    return out
 
 
 def answer_message(answer_id: int) -> dict | None:

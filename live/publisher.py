@@ -12,6 +12,7 @@ from collections.abc import Callable
 import requests
 from django.conf import settings
 
+from . import messages
 from .channels import publish_url, question_channel
 
 logger = logging.getLogger(__name__)
@@ -54,14 +55,47 @@ def _never_raises(func: Callable[..., bool]) -> Callable[..., bool]:
     return wrapper
 
 
-@_never_raises
-def publish_answer(answer_id: int) -> bool:
+def _publish_built(build: Callable[..., dict | None], *args) -> bool:
+    """Build a message (templates, queries) only when something will carry it."""
     if settings.LIVE_BACKEND == "off":
         return False
-    from .messages import answer_message
-
-    message = answer_message(answer_id)
+    message = build(*args)
     return publish(message["question"], message) if message else False
+
+
+@_never_raises
+def publish_answer(answer_id: int) -> bool:
+    return _publish_built(messages.answer_message, answer_id)
+
+
+@_never_raises
+def publish_edit(post) -> bool:
+    return _publish_built(messages.edit_message, post)
+
+
+@_never_raises
+def publish_answer_deleted(answer) -> bool:
+    return _publish_built(messages.answer_deleted_message, answer)
+
+
+@_never_raises
+def publish_question_deleted(question_id: int, deleted: bool) -> bool:
+    return publish(
+        question_id, {"type": "question_deleted", "question": question_id, "deleted": deleted}
+    )
+
+
+@_never_raises
+def publish_comment(comment_id: int) -> bool:
+    return _publish_built(messages.comment_message, comment_id)
+
+
+@_never_raises
+def publish_comment_deleted(comment) -> bool:
+    return publish(
+        comment.question_id,
+        {"type": "comment_deleted", "question": comment.question_id, "comment": comment.pk},
+    )
 
 
 @_never_raises

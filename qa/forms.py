@@ -1,10 +1,11 @@
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from .markdown import MarkdownTooComplex, render_markdown
-from .models import MAX_TAGS, validate_tag_name
+from .models import MAX_TAGS, Comment, validate_tag_name
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -29,8 +30,22 @@ class MarkdownFormMixin:
         return text
 
 
+class OneLineField(forms.CharField):
+    """Text that must stay on one line (a title): every run of whitespace, CR/LF and tabs
+    included, becomes one space and other control characters are dropped, before the length
+    checks. A CR or LF in a title ends up in the new-answer e-mail's Subject header, where
+    Django refuses it (BadHeaderError) and the mail is lost."""
+
+    def to_python(self, value) -> str:
+        value = super().to_python(value)
+        value = "".join(
+            char for char in value if unicodedata.category(char) != "Cc" or char.isspace()
+        )
+        return " ".join(value.split())
+
+
 class AskForm(MarkdownFormMixin, forms.Form):
-    title = forms.CharField(min_length=10, max_length=200, strip=True)
+    title = OneLineField(min_length=10, max_length=200)
     text = forms.CharField(
         min_length=20, max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
     )
@@ -70,3 +85,29 @@ class CorrectForm(forms.Form):
 
     def clean_correct(self) -> bool:
         return self.cleaned_data["correct"] == "true"
+
+
+SUMMARY_FIELD = {
+    "max_length": 200,
+    "required": False,
+    "strip": True,
+    "help_text": "Optional: what you changed and why, in one line.",
+}
+
+
+class QuestionEditForm(AskForm):
+    summary = forms.CharField(**SUMMARY_FIELD)
+
+
+class AnswerEditForm(AnswerForm):
+    summary = forms.CharField(**SUMMARY_FIELD)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        min_length=2,
+        max_length=Comment.MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="`code` and [links](https://…) work; no images.",
+    )

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.counts import counts_invalidate
@@ -42,16 +43,30 @@ class Tag(models.Model):
         return reverse("tag", args=[self.name])
 
 
-class RenderedText(models.Model):
-    """A post's Markdown `text` and the sanitised HTML rendered from it when it was written.
+class Post(models.Model):
+    """What questions and answers share: Markdown `text` with the sanitised HTML rendered from
+    it when it was written, the last edit, and a soft delete (a moderator can undo it).
 
     Services render with the strict bounds (qa.markdown.render_markdown, a form error when a
     text is too complex) and pass the HTML in; a save without it (tests, shell, admin) renders
     here, degrading to plain text rather than failing. Bulk loads (fill_db) set it themselves.
+
+    `objects` never returns deleted posts (lists, counts, search, sidebar, related managers);
+    `all_objects` does, for the author's and moderators' views of a deleted post.
     """
 
     text = models.TextField(max_length=20000)
     text_html = models.TextField(blank=True, default="", editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         abstract = True
@@ -64,8 +79,27 @@ class RenderedText(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def can_edit(self, user) -> bool:
+        return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
+
+    def can_see(self, user) -> bool:
+        """Deleted posts stay visible to their author and to moderators only."""
+        return not self.is_deleted or self.can_edit(user)
+
+    @property
     def body_html(self) -> SafeString:
         return mark_safe(self.text_html)  # noqa: S308 — our renderer's allow-listed output
+
+
+class VisibleManager(models.Manager):
+    """The default manager of posts: deleted ones are left out everywhere unless asked for
+    through `all_objects`."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -85,7 +119,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.with_cards().filter(**condition).order_by("-created_at", "-id")
 
 
-class Question(RenderedText):
+class Question(Post):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions"
     )
@@ -95,7 +129,8 @@ class Question(RenderedText):
     rating = models.IntegerField(default=0)
     answers_count = models.PositiveIntegerField(default=0)
 
-    objects = QuestionQuerySet.as_manager()
+    objects = VisibleManager.from_queryset(QuestionQuerySet)()
+    all_objects = QuestionQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -105,6 +140,10 @@ class Question(RenderedText):
             # The tag page sorts a tag's question ids by date: this answers each id → date
             # lookup from the index alone, without reading the (wide) question row.
             models.Index(fields=["id", "created_at"], name="question_id_created_idx"),
+            # Search leaves deleted questions out: a small index of just those.
+            models.Index(
+                fields=["id"], condition=Q(deleted_at__isnull=False), name="question_deleted_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +151,13 @@ class Question(RenderedText):
 
     def get_absolute_url(self) -> str:
         return reverse("question", args=[self.pk])
+
+    def can_delete(self, user) -> bool:
+        """Stack Overflow's rule: the author, while no answer has a positive score (it would
+        take the answerers' work with it); moderators always."""
+        if not self.can_edit(user):
+            return False
+        return user.is_staff or not self.answers.filter(rating__gt=0).exists()
 
 
 # Where an answer sits: its question's answers sorted by these fields. The page order and every
@@ -154,7 +200,7 @@ class AnswerQuerySet(models.QuerySet):
         return self.annotate(position=Coalesce(Subquery(before), 0))
 
 
-class Answer(RenderedText):
+class Answer(Post):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
@@ -163,7 +209,8 @@ class Answer(RenderedText):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     rating = models.IntegerField(default=0)
 
-    objects = AnswerQuerySet.as_manager()
+    objects = VisibleManager.from_queryset(AnswerQuerySet)()
+    all_objects = AnswerQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -189,6 +236,9 @@ class Answer(RenderedText):
         if page > 1:
             url += f"?page={page}"
         return f"{url}#answer-{self.pk}"
+
+    def can_delete(self, user) -> bool:
+        return self.can_edit(user)
 
     @property
     def position(self) -> int:
@@ -245,6 +295,94 @@ class AnswerVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value:+d} by {self.user_id} on answer {self.answer_id}"
+
+
+class Revision(models.Model):
+    """One state of a question (title, text, tags) or an answer (text), with who made it and
+    why. Number 1 is the original post; it is written when the post is first edited (a post
+    never edited has no rows here and shows itself as revision 1)."""
+
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField(max_length=20000)
+    tags = models.CharField(max_length=200, blank=True)  # names, space-separated
+    summary = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=True) ^ Q(answer__isnull=True),
+                name="revision_of_one_post",
+            ),
+            models.UniqueConstraint(fields=["question", "number"], name="one_question_revision"),
+            models.UniqueConstraint(fields=["answer", "number"], name="one_answer_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of {self.question or self.answer}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self) -> "CommentQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+    def for_question_page(self, question: Question, answer_ids: list[int]) -> "CommentQuerySet":
+        """The comments a question page shows: the question's and those of the answers on it,
+        oldest first, in one query however many answers there are."""
+        return (
+            self.visible()
+            .filter(question=question)
+            .filter(Q(answer__isnull=True) | Q(answer__in=answer_ids))
+            .select_related("author__profile")
+            .order_by("created_at", "id")
+        )
+
+
+class Comment(models.Model):
+    """A short plain-text remark under a question or an answer. `question` is always the
+    question whose page shows it (an answer's comments carry their answer's question too)."""
+
+    MAX_LENGTH = 600
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="comments")
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    text = models.CharField(max_length=MAX_LENGTH)
+    text_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["question", "created_at"], name="comment_question_idx")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.answer or self.question}"
+
+    @property
+    def body_html(self) -> SafeString:
+        return mark_safe(self.text_html)  # noqa: S308 — render_comment's allow-listed output
+
+    @property
+    def post(self) -> "Question | Answer":
+        return self.answer if self.answer_id else self.question
+
+    def can_delete(self, user) -> bool:
+        return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
 
 
 # The cached list counts (core.counts) go stale when a question comes, goes or is re-tagged;

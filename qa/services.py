@@ -6,13 +6,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from core.counts import counts_invalidate
 from live import publisher
 
-from .markdown import render_markdown_or_plain
-from .models import Answer, AnswerVote, Question, QuestionVote, Tag
+from .markdown import render_comment, render_markdown_or_plain
+from .models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +27,7 @@ def question_create(
         question = Question.objects.create(
             author=author, title=title, text=text, text_html=text_html
         )
-        tag_objs = []
-        for name in tags:
-            tag, _ = Tag.objects.get_or_create(name=name)
-            tag_objs.append(tag)
-        question.tags.set(tag_objs)
+        question.tags.set(_tag_objects(tags))
     return question
 
 
@@ -44,6 +42,136 @@ def answer_create(
         transaction.on_commit(lambda: publisher.publish_answer(answer.pk))
         transaction.on_commit(lambda: answer_notify_author(answer))
     return answer
+
+
+def _tag_objects(names: list[str]) -> list[Tag]:
+    return [Tag.objects.get_or_create(name=name)[0] for name in names]
+
+
+def _revision_kwargs(post: Question | Answer) -> dict:
+    if isinstance(post, Question):
+        return {"question": post}
+    return {"answer": post}
+
+
+def _revision_state(post: Question | Answer) -> dict:
+    if isinstance(post, Question):
+        names = " ".join(sorted(tag.name for tag in post.tags.all()))
+        return {"title": post.title, "text": post.text, "tags": names}
+    return {"text": post.text}
+
+
+def _revision_add(post: Question | Answer, *, author, summary: str, state: dict) -> Revision:
+    """Write the next revision of `post`; the first edit also writes revision 1, the post as
+    it was created."""
+    where = _revision_kwargs(post)
+    last = Revision.objects.filter(**where).aggregate(n=Max("number"))["n"]
+    if last is None:
+        Revision.objects.create(
+            **where,
+            number=1,
+            author_id=post.author_id,
+            created_at=post.created_at,
+            **_revision_state(post),
+        )
+        last = 1
+    return Revision.objects.create(
+        **where, number=last + 1, author=author, summary=summary, **state
+    )
+
+
+def question_edit(
+    *,
+    question: Question,
+    editor: AbstractBaseUser,
+    title: str,
+    text: str,
+    tags: list[str],
+    text_html: str = "",
+    summary: str = "",
+) -> bool:
+    """Save a new title, text and tags with a revision; False when nothing changed."""
+    with transaction.atomic():
+        question = Question.all_objects.select_for_update().get(pk=question.pk)
+        state = {"title": title, "text": text, "tags": " ".join(sorted(tags))}
+        if state == _revision_state(question):
+            return False
+        _revision_add(question, author=editor, summary=summary, state=state)
+        question.title, question.text = title, text
+        question.text_html = text_html or render_markdown_or_plain(text)
+        question.edited_at = timezone.now()
+        question.save(update_fields=["title", "text", "text_html", "edited_at"])
+        question.tags.set(_tag_objects(tags))  # counts follow (m2m_changed in models)
+        transaction.on_commit(lambda: publisher.publish_edit(question))
+    return True
+
+
+def answer_edit(
+    *, answer: Answer, editor: AbstractBaseUser, text: str, text_html: str = "", summary: str = ""
+) -> bool:
+    with transaction.atomic():
+        answer = Answer.all_objects.select_for_update().get(pk=answer.pk)
+        if text == answer.text:
+            return False
+        _revision_add(answer, author=editor, summary=summary, state={"text": text})
+        answer.text = text
+        answer.text_html = text_html or render_markdown_or_plain(text)
+        answer.edited_at = timezone.now()
+        answer.save(update_fields=["text", "text_html", "edited_at"])
+        transaction.on_commit(lambda: publisher.publish_edit(answer))
+    return True
+
+
+def question_delete(*, question: Question, by: AbstractBaseUser, deleted: bool = True) -> None:
+    """Soft-delete (or, with deleted=False, restore) a question; lists, counts and search
+    leave it out at once, the sidebar at its next refresh."""
+    with transaction.atomic():
+        changed = Question.all_objects.filter(pk=question.pk, deleted_at__isnull=deleted).update(
+            deleted_at=timezone.now() if deleted else None, deleted_by=by if deleted else None
+        )
+        if changed:
+            counts_invalidate()
+            transaction.on_commit(lambda: publisher.publish_question_deleted(question.pk, deleted))
+
+
+def answer_delete(*, answer: Answer, by: AbstractBaseUser, deleted: bool = True) -> None:
+    """Soft-delete (or restore) an answer and keep its question's answer count right."""
+    with transaction.atomic():
+        Question.all_objects.select_for_update().filter(pk=answer.question_id).first()
+        changed = Answer.all_objects.filter(pk=answer.pk, deleted_at__isnull=deleted).update(
+            deleted_at=timezone.now() if deleted else None, deleted_by=by if deleted else None
+        )
+        if changed:
+            Question.all_objects.filter(pk=answer.question_id).update(
+                answers_count=F("answers_count") + (-1 if deleted else 1)
+            )
+            if deleted:
+                transaction.on_commit(lambda: publisher.publish_answer_deleted(answer))
+            else:
+                transaction.on_commit(lambda: publisher.publish_answer(answer.pk))
+
+
+def comment_create(*, post: Question | Answer, author: AbstractBaseUser, text: str) -> Comment:
+    question_id = post.pk if isinstance(post, Question) else post.question_id
+    answer = post if isinstance(post, Answer) else None
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            question_id=question_id,
+            answer=answer,
+            author=author,
+            text=text,
+            text_html=render_comment(text),
+        )
+        transaction.on_commit(lambda: publisher.publish_comment(comment.pk))
+    return comment
+
+
+def comment_delete(*, comment: Comment) -> None:
+    with transaction.atomic():
+        if Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now()
+        ):
+            transaction.on_commit(lambda: publisher.publish_comment_deleted(comment))
 
 
 def answer_notify_author(answer: Answer) -> None:

@@ -1,18 +1,21 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import throttle
 from core.decorators import json_endpoint
 from core.pagination import paginate
+from live.views import since_ms
 
-from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
+from .forms import AnswerForm, AskForm, CommentForm, CorrectForm, VoteForm
 from .models import (
     ANSWERS_PER_PAGE,
     QUESTIONS_PER_PAGE,
     Answer,
     AnswerVote,
+    Comment,
     Question,
     QuestionVote,
     Tag,
@@ -57,15 +60,19 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     question = get_object_or_404(
-        Question.objects.select_related("author__profile").prefetch_related("tags"),
+        Question.all_objects.select_related("author__profile").prefetch_related("tags"),
         pk=question_id,
     )
+    if not question.can_see(request.user):
+        raise Http404("No such question")
     form = AnswerForm()
+    if request.method == "POST" and question.is_deleted:
+        return redirect(question)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"/login/?continue={question.get_absolute_url()}")
         form = AnswerForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and throttle.allow(request, "answer", form, "text"):
             answer = answer_create(question=question, author=request.user, **form.cleaned_data)
             return redirect(answer.get_absolute_url())
 
@@ -76,6 +83,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
         count=question.answers_count,
     )
     answers = list(page.object_list)
+    comments_attach(question, answers)
     my_question_vote = 0
     if request.user.is_authenticated:
         my_question_vote = (
@@ -102,6 +110,10 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "form": form,
             "my_question_vote": my_question_vote,
             "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
+            "can_delete_question": question.can_delete(request.user),
+            "comment_form": CommentForm(),
+            # Edits, comments and deletions after this are caught up from here (live.js).
+            "live_since": since_ms(),
             # The newest answer of the whole question (not only of this page): live.js resumes
             # from it (/question/<id>/live/?after=…) after a reconnect.
             "last_answer_id": question.answers.aggregate(last=Max("pk"))["last"] or 0,
@@ -123,19 +135,21 @@ def answer_link(request: HttpRequest, answer_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     form = AskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and throttle.allow(request, "question", form):
         question = question_create(author=request.user, **form.cleaned_data)
         return redirect(question)
     return render(request, "qa/ask.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @json_endpoint()
+@throttle.throttled("vote")
 def question_vote(request: HttpRequest, question_id: int) -> JsonResponse:
     question = get_object_or_404(Question, pk=question_id)
     return _vote(request, question)
 
 
 @json_endpoint()
+@throttle.throttled("vote")
 def answer_vote(request: HttpRequest, answer_id: int) -> JsonResponse:
     answer = get_object_or_404(Answer, pk=answer_id)
     return _vote(request, answer)
@@ -153,6 +167,7 @@ def _vote(request: HttpRequest, target: Question | Answer) -> JsonResponse:
 
 
 @json_endpoint()
+@throttle.throttled("correct")
 def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
     answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
     if answer.question.author_id != request.user.pk:
@@ -164,3 +179,16 @@ def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
         return JsonResponse({"errors": form.errors}, status=400)
     correct = answer_mark_correct(answer=answer, correct=form.cleaned_data["correct"])
     return JsonResponse({"correct": correct})
+
+
+def comments_attach(question: Question, answers: list[Answer]) -> None:
+    """Give the question and each answer on the page its comments (`.comment_list`), from one
+    query for all of them."""
+    question.comment_list = []
+    by_answer = {answer.pk: answer for answer in answers}
+    for answer in answers:
+        answer.comment_list = []
+    for comment in Comment.objects.for_question_page(question, list(by_answer)):
+        post = by_answer.get(comment.answer_id) if comment.answer_id else question
+        if post is not None:
+            post.comment_list.append(comment)

@@ -83,13 +83,15 @@ class _Postgres:
         if titles_only:
             sql = (
                 "SELECT id FROM (SELECT id, search_title FROM qa_question "
-                f"WHERE search_title @@ {tsquery} ORDER BY id DESC LIMIT %s) AS candidates "
+                f"WHERE search_title @@ {tsquery} AND deleted_at IS NULL "
+                "ORDER BY id DESC LIMIT %s) AS candidates "
                 f"ORDER BY ts_rank(search_title, {tsquery}) DESC, id DESC LIMIT %s OFFSET %s"
             )
             return _column(sql, [*params, CANDIDATES, *params, limit, offset])
         sql = (
             "SELECT id FROM (SELECT id, search_title, search_vector FROM qa_question "
-            f"WHERE search_vector @@ {tsquery} ORDER BY id DESC LIMIT %s) AS candidates "
+            f"WHERE search_vector @@ {tsquery} AND deleted_at IS NULL "
+            "ORDER BY id DESC LIMIT %s) AS candidates "
             f"ORDER BY search_title @@ {tsquery} DESC, "
             f"ts_rank(search_vector, {tsquery}) DESC, id DESC LIMIT %s OFFSET %s"
         )
@@ -99,7 +101,7 @@ class _Postgres:
         tsquery, params = self.tsquery(query)
         sql = (
             "SELECT count(*) FROM (SELECT 1 FROM qa_question "
-            f"WHERE search_vector @@ {tsquery} LIMIT %s) AS matches"
+            f"WHERE search_vector @@ {tsquery} AND deleted_at IS NULL LIMIT %s) AS matches"
         )
         return _column(sql, [*params, cap])[0]
 
@@ -115,7 +117,12 @@ class _Postgres:
 
 
 class _Sqlite:
-    MATCH = f"{FTS_TABLE} MATCH %s"
+    # Deleted questions stay in the FTS index (their text is kept for an undelete) and are
+    # left out here, through the small partial index question_deleted_idx.
+    MATCH = (
+        f"{FTS_TABLE} MATCH %s AND rowid NOT IN "
+        "(SELECT id FROM qa_question WHERE deleted_at IS NOT NULL)"
+    )
 
     def ranked_ids(self, query: SearchQuery, limit: int, offset: int, titles_only: bool) -> list:
         # The window: rowids at or above the CANDIDATES-th newest match (FTS5 walks a doclist

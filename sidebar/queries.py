@@ -41,7 +41,7 @@ def popular_tags(since: datetime, *, limit: int = LIMIT) -> list[dict]:
     """Tags with the most questions asked since `since`; ties by name, so the order is stable."""
     through = Question.tags.through
     rows = (
-        through.objects.filter(question__created_at__gte=since)
+        through.objects.filter(question__created_at__gte=since, question__deleted_at__isnull=True)
         .values("tag_id", "tag__name")
         .annotate(count=Count("question_id"))
         .order_by("-count", "tag__name")[:limit]
@@ -50,7 +50,8 @@ def popular_tags(since: datetime, *, limit: int = LIMIT) -> list[dict]:
 
 
 def _activity_sql() -> str:
-    """Questions and answers per author, each counted in its own GROUP BY and then summed.
+    """Questions and answers per author (deleted ones left out), each counted in its own
+    GROUP BY and then summed.
 
     Counting both through one join (user ⋈ question ⋈ answer) would multiply the two counts;
     UNION ALL of two grouped counts cannot. Each branch is a range scan on created_at.
@@ -58,14 +59,14 @@ def _activity_sql() -> str:
     """
     qn = connection.ops.quote_name
     question, answer = qn(Question._meta.db_table), qn(Answer._meta.db_table)
-    author, created = qn("author_id"), qn("created_at")
+    author, created, deleted = qn("author_id"), qn("created_at"), qn("deleted_at")
     return (
         f"SELECT a.{author}, SUM(a.q), SUM(a.n) FROM ("
         f" SELECT {author}, COUNT(*) AS q, 0 AS n FROM {question}"
-        f"  WHERE {created} >= %s GROUP BY {author}"
+        f"  WHERE {created} >= %s AND {deleted} IS NULL GROUP BY {author}"
         f" UNION ALL"
         f" SELECT {author}, 0 AS q, COUNT(*) AS n FROM {answer}"
-        f"  WHERE {created} >= %s GROUP BY {author}"
+        f"  WHERE {created} >= %s AND {deleted} IS NULL GROUP BY {author}"
         f") a GROUP BY a.{author}"
         f" ORDER BY SUM(a.q) + SUM(a.n) DESC, a.{author} ASC"
         f" LIMIT %s"

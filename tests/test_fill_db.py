@@ -7,7 +7,8 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.test import Client
 
 from accounts.models import Profile
-from qa.models import Answer, AnswerVote, Question, QuestionVote, Tag
+from qa.markdown import render_markdown
+from qa.models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -169,3 +170,34 @@ def test_cached_list_counts_see_the_loaded_questions(
     with django_capture_on_commit_callbacks(execute=True):
         fill(1, "--append")
     assert client.get("/").context["page"].paginator.count == 20
+
+
+def test_comments_and_revisions_are_consistent_with_the_posts():
+    fill(20)
+    assert Comment.objects.count() == 20 * 30
+    on_questions = Comment.objects.filter(answer__isnull=True).count()
+    assert 0.5 < on_questions / 600 < 0.8  # about two thirds
+    assert (
+        not Comment.objects.exclude(answer__isnull=True)
+        .exclude(answer__question=F("question"))
+        .exists()
+    )
+    assert not Comment.objects.exclude(text_html=F("text")).exists()  # plain: HTML is the text
+    edited = list(Question.objects.filter(edited_at__isnull=False)) + list(
+        Answer.objects.filter(edited_at__isnull=False)
+    )
+    assert edited, "some posts were edited"
+    assert Revision.objects.count() == 2 * len(edited)
+    for post in edited:
+        first, second = sorted(post.revisions.all(), key=lambda r: r.number)
+        assert (first.number, second.number) == (1, 2)
+        assert second.text == post.text and post.text.startswith(first.text + "\n\n")
+        assert render_markdown(post.text) == post.text_html
+        if isinstance(post, Question):
+            assert second.title == post.title
+            assert second.tags == " ".join(sorted(t.name for t in post.tags.all()))
+    # The question page shows them (comments under posts, "edited" linking to the history).
+    question = Comment.objects.filter(answer__isnull=True).first().question
+    body = Client().get(question.get_absolute_url()).content.decode()
+    for comment in question.comments.filter(answer__isnull=True)[:5]:
+        assert comment.text in body

@@ -77,12 +77,12 @@ PATHOLOGICAL = {
 
 @pytest.mark.parametrize("name", PATHOLOGICAL)
 def test_a_pathological_text_renders_or_is_refused_within_the_bound(name):
-    started = time.monotonic()
+    started = time.thread_time()  # CPU time: the bound holds however busy the machine is
     try:
         render_markdown(PATHOLOGICAL[name])
     except markdown.MarkdownTooComplex:
         pass
-    assert time.monotonic() - started < markdown.RENDER_BUDGET + 0.15
+    assert time.thread_time() - started < markdown.RENDER_BUDGET + 0.1
 
 
 @pytest.mark.parametrize("name", ["images", "emoji autolink"])

@@ -12,12 +12,7 @@ import pytest
 from django.conf import settings
 
 from askme.settings import cache_config
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from deploy.ports import free_port
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 // any error the EventSource is closed and a new one opened (so no Last-Event-ID is ever sent,
 // see deploy/nginx/nchan.conf), and the page fetches what it missed from
 // /question/<id>/live/?after=<highest answer id seen>. Every answer is shown once: by id.
+import { addComment, fromPartial, revealOwned, updateMoreButton } from "./owner.js";
 import { setCorrect } from "./votes.js";
 
 const root = document.getElementById("question-page");
@@ -25,22 +26,24 @@ function startLive(root) {
     known.add(Number(el.dataset.answerId));
   });
   let highest = Math.max(Number(root.dataset.lastAnswerId) || 0, 0, ...known);
+  // Edits, comments and deletions are caught up by time (ms); the server says where to go on.
+  let since = Number(root.dataset.since) || 0;
   const pending = []; // {id, page} of answers announced by the bar, in arrival order
 
-  // The count only grows here (a late message must not undo a newer one); the words are the
+  // A new-answer message only raises the count (a late one must not undo a newer one); a
+  // deletion or a catch-up reply is the database's word and may lower it. The words are the
   // server's ("61 answers"), so a translation never touches this file.
-  function setCount(n, label) {
-    if (!heading || !Number.isInteger(n) || n < Number(heading.dataset.count)) return;
+  function setCount(n, label, authoritative = false) {
+    if (!heading || !Number.isInteger(n)) return;
+    if (!authoritative && n < Number(heading.dataset.count)) return;
     heading.dataset.count = String(n);
     if (typeof label === "string" && label) heading.textContent = label;
   }
 
   function fromServerPartial(html) {
-    // Our own partial, escaped by the template engine; a <template> parses it inertly.
-    const template = document.createElement("template");
-    template.innerHTML = html;
-    const article = template.content.querySelector("article.answer");
-    return article ? document.importNode(article, true) : null;
+    const article = fromPartial(html, "article.answer");
+    if (article) revealOwned(article);
+    return article;
   }
 
   function insertAnswer(article, index) {
@@ -91,11 +94,53 @@ function startLive(root) {
       .forEach((el) => { el.textContent = String(Number(msg.rating) || 0); });
   }
 
+  // An edited post: its body (title, text, tags, "edited …") is replaced in place; the answer
+  // box, its text and the scroll position are elsewhere and stay as they are.
+  function onEdit(msg) {
+    const id = Number(msg.id);
+    if (!["question", "answer"].includes(msg.target) || !Number.isInteger(id)) return;
+    const old = document.querySelector(`[data-post-body="${msg.target}-${id}"]`);
+    const body = fromPartial(String(msg.html || ""), `[data-post-body="${msg.target}-${id}"]`);
+    if (!old || !body) return;
+    revealOwned(body);
+    old.replaceWith(body);
+    if (msg.target === "question" && typeof msg.title === "string") {
+      document.title = document.title.replace(/^.*?( · [^·]*)$/, `${msg.title}$1`);
+    }
+  }
+
+  function onComment(msg) {
+    if (!["question", "answer"].includes(msg.target)) return;
+    const box = document.querySelector(`[data-comments-for="${msg.target}-${Number(msg.id)}"]`);
+    addComment(box, msg.html);
+  }
+
+  function onCommentDeleted(msg) {
+    const item = document.getElementById(`comment-${Number(msg.comment)}`);
+    const box = item?.closest(".comments");
+    item?.remove();
+    if (box) updateMoreButton(box);
+  }
+
+  function onAnswerDeleted(msg) {
+    document.getElementById(`answer-${Number(msg.answer)}`)?.remove();
+    setCount(Number(msg.answers_count), msg.answers_label, true);
+  }
+
+  function onQuestionDeleted(msg) {
+    document.getElementById("deleted-live-banner")?.classList.toggle("d-none", msg.deleted !== true);
+  }
+
   function handle(msg) {
     if (!msg || typeof msg !== "object") return;
     if (msg.type === "answer") onAnswer(msg);
     else if (msg.type === "vote") onVote(msg);
     else if (msg.type === "correct") setCorrect(Number(msg.answer), msg.correct === true);
+    else if (msg.type === "edit") onEdit(msg);
+    else if (msg.type === "comment") onComment(msg);
+    else if (msg.type === "comment_deleted") onCommentDeleted(msg);
+    else if (msg.type === "answer_deleted") onAnswerDeleted(msg);
+    else if (msg.type === "question_deleted") onQuestionDeleted(msg);
   }
 
   // Catch-up: one request at a time; asked again while running → run once more afterwards.
@@ -108,13 +153,15 @@ function startLive(root) {
       do {
         again = false;
         for (let rounds = 0; rounds < 20; rounds++) {
-          const url = `${root.dataset.liveUrl}?after=${highest}`;
+          const url = `${root.dataset.liveUrl}?after=${highest}&since=${since}`;
           const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+          if (response.status === 404) onQuestionDeleted({ deleted: true });
           if (!response.ok) break;
           const body = await response.json();
           const messages = Array.isArray(body.messages) ? body.messages : [];
           messages.forEach(handle);
-          setCount(Number(body.answers_count), body.answers_label);
+          if (Number.isInteger(body.since)) since = body.since;
+          setCount(Number(body.answers_count), body.answers_label, true);
           if (body.more !== true) break;
         }
       } while (again);

@@ -1,13 +1,12 @@
 """Real nginx + Nchan (or push-stream) for the live tests and the benches.
 
-`Nginx` renders a template from deploy/nginx/ with deploy/render_nginx.py into a fresh temp
-prefix, on free loopback ports, runs nginx in the foreground (daemon off) and stops it by the
-pid it started. Nothing here touches var/ or the ports `make up` uses.
+`Nginx` renders a template from deploy/nginx/ with deploy.nginx (the same code `make up` runs)
+into a fresh temp prefix, on free loopback ports, runs nginx in the foreground (daemon off) and
+stops it by the pid it started. Nothing here touches var/ or the ports `make up` uses.
 """
 
 import contextlib
 import http.client
-import importlib.util
 import json
 import os
 import shutil
@@ -21,40 +20,21 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "deploy" / "nginx"
+from deploy import nginx as deploy_nginx
+from deploy.ports import free_port, wait_for_port
+
+__all__ = [
+    "Nginx",
+    "SSEClient",
+    "TEMPLATES",
+    "TEMPLATES_BY_BACKEND",
+    "free_port",
+    "wait_for_port",
+]
+
+TEMPLATES = deploy_nginx.TEMPLATES
 PROBE_PREFIX = '{"probe": '
-TEMPLATES_BY_BACKEND = {"nchan": "nchan.conf", "push_stream": "push-stream.conf"}
-
-
-def _renderer():
-    spec = importlib.util.spec_from_file_location("render_nginx", ROOT / "deploy/render_nginx.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(
-    port: int, timeout: float = 10.0, process: subprocess.Popen | None = None
-) -> None:
-    """Until something listens on 127.0.0.1:`port`; gives up early if `process` exits."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{process.args[0]} exited with {process.returncode}") from None
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
+TEMPLATES_BY_BACKEND = deploy_nginx.TEMPLATE_BY_BACKEND
 
 
 class Nginx:
@@ -77,21 +57,20 @@ class Nginx:
         self.binary = binary
         self.prefix = Path(tempfile.mkdtemp(prefix="askme-nginx-"))
         # Started as root, nginx runs its workers as nobody: they must reach their temp dirs.
-        self.prefix.chmod(0o755)
-        for sub in ("logs", "tmp"):
-            (self.prefix / sub).mkdir()
+        deploy_nginx.prepare_prefix(self.prefix)
         self.site_port = free_port()
         self.publish_port = free_port()
-        renderer = _renderer()
         static_root = Path(static_root or self.prefix / "static")
         media_root = Path(media_root or self.prefix / "uploads")
-        self.values = renderer.defaults()
+        # make up's values; the ports and paths below are the harness's own.
+        env = {k: v for k, v in os.environ.items() if k not in ("LIVE_PUBLISH_URL", "PUBLISH_PORT")}
+        self.values = deploy_nginx.defaults(env)
         self.values.update(
             VAR_DIR=str(self.prefix),
             NGINX_PREFIX=str(self.prefix),
             STATIC_ROOT=str(static_root),
             MEDIA_ROOT=str(media_root),
-            USER_LINE=renderer.user_line(static_root, media_root),
+            USER_LINE=deploy_nginx.user_line(static_root, media_root),
             SITE_HOST="127.0.0.1",
             SITE_PORT=str(self.site_port),
             APP_ADDR=app_addr,
@@ -123,23 +102,12 @@ class Nginx:
 
     # -- lifecycle ------------------------------------------------------------------------
     def render(self) -> None:
-        text = _renderer().render(self.template, self.values)
-        if self.transform is not None:
-            text = self.transform(text)
-        self.conf.write_text(text)
-
-    def _cmd(self, *extra: str) -> list[str]:
-        return [self.binary, "-p", str(self.prefix), "-c", str(self.conf), *extra]
+        deploy_nginx.write_config(self.template, self.prefix, self.values, self.transform)
 
     def start(self, timeout: float = 10.0) -> "Nginx":
         self.render()
-        check = subprocess.run(self._cmd("-t", "-q"), capture_output=True, text=True)
-        if check.returncode != 0:
-            raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
-        with open(self.prefix / "logs" / "stderr.log", "ab") as err:
-            self.process = subprocess.Popen(
-                self._cmd("-g", "daemon off;"), stdout=subprocess.DEVNULL, stderr=err
-            )
+        deploy_nginx.check(self.prefix, self.binary)
+        self.process = deploy_nginx.start(self.prefix, self.binary, foreground=True)
         try:
             wait_for_port(self.site_port, timeout)
             wait_for_port(self.publish_port, timeout)

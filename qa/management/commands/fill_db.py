@@ -32,8 +32,8 @@ from tqdm import tqdm
 
 from accounts.models import Profile
 from core.counts import counts_invalidate
-from qa.markdown import render_markdown
-from qa.models import TAG_RE, Answer, AnswerVote, Question, QuestionVote, Tag
+from qa.markdown import render_comment, render_markdown
+from qa.models import TAG_RE, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 
 User = get_user_model()
 QuestionTag = Question.tags.through
@@ -42,10 +42,12 @@ BATCH = 5000
 SPAN = 730 * 86400  # dates over the last two years
 QUESTION_VOTE_SHARE = 0.2  # of all votes; the rest go to answers
 CORRECT_SHARE = 0.4  # of questions with answers, how many have a correct one
+COMMENTS_PER_RATIO = 30  # comments in all: ratio × 30, two thirds on questions
+EDITED_SHARE = 0.05  # of questions and of answers, how many were edited once (2 revisions)
 DEMO_PASSWORD = "password"
 
 # Tables whose secondary indexes and constraints are rebuilt after loading into them empty.
-BIG_MODELS = (Question, QuestionTag, Answer, QuestionVote, AnswerVote)
+BIG_MODELS = (Question, QuestionTag, Answer, QuestionVote, AnswerVote, Comment, Revision)
 
 Batch = list[tuple]
 
@@ -104,6 +106,7 @@ class Generator:
         self.n_tags = ratio
         self.n_questions = ratio * 10
         self.n_answers = ratio * 100
+        self.n_comments = ratio * COMMENTS_PER_RATIO
         cap = max(self.n_users - 1, 0)  # nobody votes on their own post
         votes = ratio * 200
         self.n_question_votes = min(int(votes * QUESTION_VOTE_SHARE), self.n_questions * cap)
@@ -124,7 +127,12 @@ class Generator:
         self.q_answers = array("i")
         self.q_rating = array("i", bytes(4 * self.n_questions))
         self.a_author = array("i")
+        self.a_question = array("i")
         self.a_rating = array("i", bytes(4 * self.n_answers))
+        # Edited posts: index → (text before, text now, tag names); revisions are written last.
+        self.q_edits: dict[int, list] = {}
+        self.titles: dict[int, str] = {}  # of edited questions, for their revisions
+        self.a_edits: dict[int, list] = {}
         self.check_plain_pool()
         self.plan()
 
@@ -141,8 +149,19 @@ class Generator:
         only right while every pool sentence is plain text to the renderer: checked here, with
         the renderer itself, once per run (3,000 short renders)."""
         for sentence in self.sentences:
-            if render_markdown(sentence) != f"<p>{sentence}</p>\n":
+            if render_markdown(sentence) != f"<p>{sentence}</p>\n" or (
+                render_comment(sentence) != sentence
+            ):
                 raise CommandError(f"fill_db: a text pool sentence is not plain: {sentence!r}")
+
+    def edited(self, edits: dict, index: int, text: str) -> str:
+        """Some posts were edited once: they read their second version (an extra paragraph)
+        and their revisions are written after them."""
+        if self.rng.random() >= EDITED_SHARE:
+            return text
+        new = text + "\n\n" + self.rng.choice(self.sentences)
+        edits[index] = [text, new, "", None]
+        return new
 
     @staticmethod
     def html(text: str) -> str:
@@ -174,6 +193,8 @@ class Generator:
         )
         for _ in range(self.n_answers):
             self.a_author.append(self.skewed(self.n_users, 2.0))
+        for q, count in enumerate(self.q_answers):
+            self.a_question.extend([q] * count)
 
     # -- tables ----------------------------------------------------------------------------
     def users(self) -> Iterator[Batch]:
@@ -221,12 +242,16 @@ class Generator:
     def tags(self) -> Iterator[tuple]:
         base = self.base[Tag]
         for i in range(self.n_tags):
-            word = self.tag_words[i % len(self.tag_words)]
             # Plain words first (the popular ones), then word-<id>: unique by construction.
-            name = word if i < len(self.words) and not self.append else f"{word}-{base + i}"
-            yield (base + i, name[:32])
+            yield (base + i, self.tag_name(i))
 
     tag_columns = columns(Tag, "id", "name")
+
+    def tag_name(self, t: int) -> str:
+        """The name tags() gave tag index `t`."""
+        word = self.tag_words[t % len(self.tag_words)]
+        base = self.base[Tag]
+        return (word if t < len(self.words) and not self.append else f"{word}-{base + t}")[:32]
 
     def votes(
         self, *, items: int, total: int, authors: array, ratings: array, base_item: int, vote_id
@@ -273,13 +298,17 @@ class Generator:
     def questions(self) -> Iterator[tuple]:
         base, user_base = self.base[Question], self.base[User]
         for i in range(self.n_questions):
-            text = self.text(2, 5) + "\n\n" + self.text(2, 5)
+            text = self.edited(self.q_edits, i, self.text(2, 5) + "\n\n" + self.text(2, 5))
+            title = self.title()
+            if i in self.q_edits:
+                self.titles[i] = title
             yield (
                 base + i,
                 user_base + self.q_author[i],
-                self.title(),
+                title,
                 text,
                 self.html(text),
+                self.stamp(self.now) if i in self.q_edits else None,
                 self.stamp(self.q_time[i]),
                 self.q_rating[i],
                 self.q_answers[i],
@@ -292,6 +321,7 @@ class Generator:
         "title",
         "text",
         "text_html",
+        "edited_at",
         "created_at",
         "rating",
         "answers_count",
@@ -308,6 +338,8 @@ class Generator:
             for t in sorted(chosen):
                 yield (link, q_base + i, t_base + t)
                 link += 1
+            if i in self.q_edits:
+                self.q_edits[i][2] = " ".join(sorted(self.tag_name(t) for t in chosen))
 
     question_tag_columns = ["id", "question_id", "tag_id"]
 
@@ -326,13 +358,16 @@ class Generator:
                 correct = a + group.index(max(group))
             for j in range(a, a + count):
                 created = asked + 60 + (now - asked - 60) * rng.random() ** 3
-                text = self.text(2, 6)
+                text = self.edited(self.a_edits, j, self.text(2, 6))
+                if j in self.a_edits:
+                    self.a_edits[j][3] = created
                 yield (
                     base + j,
                     q_base + q,
                     user_base + self.a_author[j],
                     text,
                     self.html(text),
+                    self.stamp(now) if j in self.a_edits else None,
                     j == correct,
                     self.stamp(created),
                     self.a_rating[j],
@@ -346,10 +381,62 @@ class Generator:
         "author",
         "text",
         "text_html",
+        "edited_at",
         "is_correct",
         "created_at",
         "rating",
     )
+
+    def comments(self) -> Iterator[tuple]:
+        """A few comments on most questions and on some answers (two thirds on questions),
+        each a pool sentence (plain: its HTML is itself), after its question was asked."""
+        rng, now, users = self.rng, self.now, self.n_users
+        base, q_base, a_base = self.base[Comment], self.base[Question], self.base[Answer]
+        for c in range(self.n_comments):
+            answer = None
+            if self.n_answers and rng.random() < 1 / 3:
+                a = rng.randrange(self.n_answers)
+                q, answer = self.a_question[a], a_base + a
+            else:
+                q = rng.randrange(self.n_questions)
+            text = rng.choice(self.sentences)[:600]
+            created = self.q_time[q] + (now - self.q_time[q]) * rng.random()
+            author = self.base[User] + rng.randrange(users)
+            yield (base + c, q_base + q, answer, author, text, text, self.stamp(created), None)
+
+    comment_columns = columns(
+        Comment, "id", "question", "answer", "author", "text", "text_html", "created_at",
+        "deleted_at",
+    )  # fmt: skip
+
+    def revisions(self) -> Iterator[tuple]:
+        """Revisions 1 (as asked or answered) and 2 (the edit) of every edited post."""
+        rid, user_base = self.base[Revision], self.base[User]
+        q_base, a_base = self.base[Question], self.base[Answer]
+        for kind, edits, authors, base in (
+            ("q", self.q_edits, self.q_author, q_base),
+            ("a", self.a_edits, self.a_author, a_base),
+        ):
+            for index, (old, new, tags, created) in sorted(edits.items()):
+                question = base + index if kind == "q" else None
+                answer = base + index if kind == "a" else None
+                author = user_base + authors[index]
+                title = self.titles.get(index, "") if kind == "q" else ""
+                when = self.q_time[index] if kind == "q" else created
+                for number, text, at, summary in (
+                    (1, old, when, ""),
+                    (2, new, self.now, "added a paragraph"),
+                ):
+                    yield (
+                        rid, question, answer, number, author, title, text, tags, summary,
+                        self.stamp(at),
+                    )  # fmt: skip
+                    rid += 1
+
+    revision_columns = columns(
+        Revision, "id", "question", "answer", "number", "author", "title", "text", "tags",
+        "summary", "created_at",
+    )  # fmt: skip
 
 
 class Loader:
@@ -564,6 +651,9 @@ class Command(BaseCommand):
                     gen.n_questions * 2,
                 ),
                 (Answer, "answers", gen.answers(), gen.answer_columns, gen.n_answers),
+                (Comment, "comments", gen.comments(), gen.comment_columns, gen.n_comments),
+                # Last: which posts were edited is decided while writing them.
+                (Revision, "revisions", gen.revisions(), gen.revision_columns, 0),
             ]:
                 written[model] = loader.load(model._meta.db_table, cols, rows, total, desc)
             loader.reattach(tables)
@@ -577,7 +667,8 @@ class Command(BaseCommand):
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(
             f"fill_db: {written[User]} users, {written[Tag]} tags, {written[Question]} questions "
-            f"({written[QuestionTag]} tag links), {written[Answer]} answers, {votes} votes "
+            f"({written[QuestionTag]} tag links), {written[Answer]} answers, {votes} votes, "
+            f"{written[Comment]} comments, {written[Revision]} revisions "
             f"on {connection.vendor} in {elapsed:.1f} s ({total / max(elapsed, 1e-9):,.0f} rows/s, "
             f"peak RSS {peak_mb:.0f} MB)"
         )

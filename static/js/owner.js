@@ -1,0 +1,41 @@
+// Per-viewer bits of server partials that were rendered for nobody in particular (pushed live):
+// the page says who is reading (data-viewer, data-staff on #question-page); a link or form
+// marked data-owner is shown to its owner and to moderators, .member-only to any member.
+export function revealOwned(scope) {
+  const root = document.getElementById("question-page");
+  if (!root || !scope) return;
+  const viewer = root.dataset.viewer || "";
+  const staff = root.dataset.staff === "1";
+  scope.querySelectorAll("[data-owner]").forEach((el) => {
+    if (viewer && (staff || el.dataset.owner === viewer)) el.classList.remove("d-none");
+  });
+  if (viewer) scope.querySelectorAll(".member-only").forEach((el) => el.classList.remove("d-none"));
+}
+
+// "show 3 more comments": the words come from the page (data-show-more-one/-other).
+const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+
+export function updateMoreButton(box) {
+  const button = box.querySelector(".comments-more");
+  if (!button) return;
+  const hidden = box.querySelectorAll(".comment-hidden").length;
+  const key = plurals.select(hidden) === "one" ? "showMoreOne" : "showMoreOther";
+  button.textContent = (box.dataset[key] || "{n}").replace("{n}", String(hidden));
+  button.classList.toggle("d-none", hidden === 0);
+}
+
+export function fromPartial(html, selector) {
+  // Our own partials, escaped by the template engine; a <template> parses them inertly.
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  const el = template.content.querySelector(selector);
+  return el ? document.importNode(el, true) : null;
+}
+
+// Add a comment (server partial) to its post's list once, by id.
+export function addComment(box, html) {
+  const item = fromPartial(String(html || ""), "li.comment");
+  if (!box || !item || document.getElementById(item.id)) return;
+  box.querySelector(".comment-list").appendChild(item);
+  revealOwned(item);
+}
