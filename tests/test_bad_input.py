@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from qa.services import answer_create, comment_create
-from tests.helpers import client_for, make_answer, make_question, make_user
+from tests.helpers import client_for, csrf_post, make_answer, make_question, make_user
 from tests.wsgi_client import wsgi_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -353,3 +353,13 @@ def test_an_unedited_answer_has_a_revisions_page(alice, bob):
     response = client_for().get(f"/answer/{answer.pk}/revisions/")
     assert response.status_code == 200
     assert "Use reversed(), it is lazy." in response.content.decode()
+
+
+def test_a_username_too_long_for_any_account_is_a_form_error(bob):
+    """Found by the corpus on PostgreSQL: 100,000 characters reached axes' varchar(255), a 500."""
+    from axes.models import AccessAttempt
+
+    response = csrf_post(client_for(), "/login/", {"username": "x" * 100_000, "password": "pw"})
+    assert response.status_code == 400
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()  # nothing to count: no account can have that name
