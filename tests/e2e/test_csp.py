@@ -23,7 +23,7 @@ def test_main_pages_raise_no_csp_violation(live_server, new_page, settings):
     settings.LIVE_PUBLISH_URL = "http://127.0.0.1:9"
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice, title="How do I reverse a list in Python?", tags=["python"])
-    make_answer(question, bob)
+    answer = make_answer(question, bob)
     base = live_server.url
     page = new_page()
     page.add_init_script(RECORD_VIOLATIONS)
@@ -45,7 +45,15 @@ def test_main_pages_raise_no_csp_violation(live_server, new_page, settings):
     page.fill("#id_password", "pass-word-123")
     page.click("button[type=submit]")
     expect(page.locator("nav")).to_contain_text("bob")
-    for path in ["/ask/", "/profile/edit/", "/user/alice/", "/search/?q=reverse"]:
+    for path in [
+        "/ask/",
+        "/profile/edit/",
+        "/user/alice/",
+        "/search/?q=reverse",
+        f"/answer/{answer.pk}/edit/",
+        f"/question/{question.pk}/revisions/",
+        f"/answer/{answer.pk}/revisions/",
+    ]:
         visit(path)
 
     # scripts that fetch: live.js (EventSource + catch-up), the suggestions dropdown and a vote
