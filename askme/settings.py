@@ -122,7 +122,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests get a file too, not Django's shared-cache in-memory database: with a live server
     # thread (e2e, live tests) the in-memory one answers "database table is locked" instead of
     # waiting; a file in WAL mode behaves like the site under `make up`.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per test process (Django deletes it at the end), so two runs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -290,6 +291,9 @@ if LIVE_BACKEND not in {"nchan", "push_stream", "off"}:
     raise ImproperlyConfigured("LIVE_BACKEND must be nchan, push_stream or off")
 LIVE_PUBLISH_URL = env_str("LIVE_PUBLISH_URL", "http://127.0.0.1:8082")
 LIVE_PUBLISH_TIMEOUT = float(env_str("LIVE_PUBLISH_TIMEOUT", "0.5"))
+# Larger messages travel as a small "fetch" notice (live/publisher.py); below the publisher's
+# client_max_body_size (256k) in deploy/nginx/ for both backends.
+LIVE_MAX_MESSAGE_BYTES = env_int("LIVE_MAX_MESSAGE_BYTES", 128 * 1024)
 
 # How often cron runs refresh_sidebar (bin/cron.sh reads it from here), and how long the cached
 # sidebar lives: far above the interval, so a slow or missed refresh keeps the last sidebar.

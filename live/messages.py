@@ -10,6 +10,9 @@ from django.template.loader import render_to_string
 
 from qa.models import Answer, Comment, Question
 
+# One catch-up reply carries at most about this much answer HTML (answers can be ~100 KB each).
+CATCH_UP_HTML_CHARS = 1_000_000
+
 
 def answer_html(answer: Answer) -> str:
     return render_to_string(
@@ -134,8 +137,11 @@ def answer_messages_after(question: Question, after: int, limit: int) -> tuple[l
         .order_by("pk")[: limit + 1]
     )
     more = len(answers) > limit
-    messages = []
-    for answer in answers[:limit]:
+    messages, size = [], 0
+    for n, answer in enumerate(answers[:limit], 1):
         answer.question = question
         messages.append(_answer_message(answer))
+        size += len(messages[-1]["html"])
+        if size > CATCH_UP_HTML_CHARS and n < len(answers):
+            return messages, True  # a reply of bounded size; the page asks again from here
     return messages, more

@@ -20,6 +20,18 @@ logger = logging.getLogger(__name__)
 _session = requests.Session()
 
 
+def encode(message: dict) -> bytes:
+    """The message as the comet server gets it; one too big for it (Nchan refuses bodies over
+    the publisher's client_max_body_size with a 413, push-stream likewise) becomes a small
+    notice that makes pages fetch the rest from the catch-up endpoint, so no reader silently
+    misses an event."""
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+    if len(body) <= settings.LIVE_MAX_MESSAGE_BYTES:
+        return body
+    notice = {"type": "fetch", "question": message.get("question"), "of": message.get("type")}
+    return json.dumps(notice).encode()
+
+
 def publish(question_id: int, message: dict) -> bool:
     """POST one JSON message to the question's channel; True when the comet server took it."""
     if settings.LIVE_BACKEND == "off":
@@ -28,7 +40,7 @@ def publish(question_id: int, message: dict) -> bool:
         url = publish_url(question_channel(question_id))
         response = _session.post(
             url,
-            data=json.dumps(message),
+            data=encode(message),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             timeout=settings.LIVE_PUBLISH_TIMEOUT,
         )

@@ -1,11 +1,24 @@
-"""What tests share: factories for the recurring cast, clients that post like a browser, and
-the SQL a request runs. Import from here (never from conftest.py)."""
+"""What tests share: factories for the recurring cast, clients that post like a browser, the
+SQL a request runs, and a real memcached of our own. Import from here (never from conftest.py).
+"""
 
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from askme.settings import cache_config
+from deploy.ports import free_port
 from qa.models import Answer, Question, Tag
 
 User = get_user_model()
@@ -54,3 +67,38 @@ def queries_of_get(client: Client, url: str, data=None) -> tuple[list[str], obje
         response = client.get(url, data)
     assert response.status_code == 200, url
     return [query["sql"] for query in ctx.captured_queries], response
+
+
+@contextlib.contextmanager
+def running_memcached() -> Iterator[int]:
+    """A real memcached (Debian's binary) on a free port; stopped, and its port closed, on exit."""
+    binary = shutil.which("memcached")
+    if binary is None:
+        pytest.fail("memcached is not installed (apt-get install memcached)")
+    port = free_port()
+    user = ["-u", "nobody"] if os.getuid() == 0 else []
+    process = subprocess.Popen(
+        [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "16", *user],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"memcached did not start on port {port}")
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+def memcached_caches(port: int) -> dict:
+    config = cache_config(f"pymemcache://127.0.0.1:{port}")
+    config["KEY_PREFIX"] = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return {"default": config}

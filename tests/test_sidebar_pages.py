@@ -12,8 +12,14 @@ from django.test.utils import CaptureQueriesContext
 
 from sidebar.cache import KEY as CACHE_KEY
 
-from .helpers import client_for, make_answer, make_question, queries_of_get
-from .test_sidebar_support import memcached_caches, running_memcached
+from .helpers import (
+    client_for,
+    make_answer,
+    make_question,
+    memcached_caches,
+    queries_of_get,
+    running_memcached,
+)
 
 pytestmark = pytest.mark.django_db
 

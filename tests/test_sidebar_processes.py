@@ -26,8 +26,7 @@ from askme.settings import cache_config
 from sidebar.cache import KEY as CACHE_KEY
 from sidebar.cache import sidebar_read as sidebar_cached
 
-from .helpers import make_answer, make_question
-from .test_sidebar_support import memcached_caches, running_memcached
+from .helpers import make_answer, make_question, memcached_caches, running_memcached
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

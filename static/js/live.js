@@ -141,6 +141,8 @@ function startLive(root) {
     else if (msg.type === "comment_deleted") onCommentDeleted(msg);
     else if (msg.type === "answer_deleted") onAnswerDeleted(msg);
     else if (msg.type === "question_deleted") onQuestionDeleted(msg);
+    // Too big for the comet server: the event is fetched from the catch-up endpoint instead.
+    else if (msg.type === "fetch") catchUp();
   }
 
   // Catch-up: one request at a time; asked again while running → run once more afterwards.

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from qa.models import Answer, Comment
+from qa.services import answer_create
 from tests.helpers import make_answer, make_question, make_user
 from tests.live import fixtures
 
@@ -86,3 +87,23 @@ def test_edits_comments_and_deletions_arrive_without_reload(live_site, new_page)
     assert reader.evaluate("window.__pwned") is None
     assert Answer.all_objects.get(pk=doomed.pk).is_deleted
     assert not Comment.objects.visible().exists()
+
+
+def test_an_answer_too_big_for_the_comet_server_still_reaches_a_live_reader(
+    live_site, new_page, settings
+):
+    """Its message is over the size the comet server takes: readers get a small notice and
+    their page fetches the answer from the catch-up endpoint."""
+    settings.LIVE_MAX_MESSAGE_BYTES = 2_000
+    base = live_site.site_url
+    alice, bob = make_user("alice"), make_user("bob")
+    question = make_question(alice)
+    reader = new_page()
+    open_live(reader, f"{base}/question/{question.pk}/")
+
+    text = "A long answer with **bold** words. " * 200  # ~7,000 characters of HTML
+    answer = answer_create(question=question, author=bob, text=text)
+
+    article = reader.locator(f"#answer-{answer.pk}")
+    expect(article.locator(".markdown strong").first).to_have_text("bold")
+    expect(reader.locator("#answers-heading")).to_have_text("1 answer")

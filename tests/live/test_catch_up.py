@@ -187,3 +187,17 @@ def test_a_broken_message_never_breaks_answering(
     with django_capture_on_commit_callbacks(execute=True):
         answer = answer_create(question=question, author=bob, text="saved anyway")
     assert answer.pk and question.answers.count() == 1
+
+
+def test_a_catch_up_reply_stays_bounded_with_huge_answers(alice, bob, monkeypatch):
+    question = make_question(alice)
+    ids = [make_answer(question, bob, text="word " * 800).pk for _ in range(4)]  # ~4 KB each
+    one = len(messages.answer_message(ids[0])["html"])
+    monkeypatch.setattr(messages, "CATCH_UP_HTML_CHARS", one * 3 // 2)  # room for 1.5 answers
+    client = client_for()
+    batches, after, more = [], 0, True
+    while more:
+        body = catch_up(client, question, after).json()
+        batches.append([m["answer"] for m in body["messages"]])
+        after, more = batches[-1][-1], body["more"]
+    assert batches == [ids[:2], ids[2:4]]

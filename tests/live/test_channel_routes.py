@@ -17,12 +17,6 @@ BAD_PATHS = ["0", "01", "007", str(10**18), "9" * 19, "abc", "1x", "-1", "1.b5",
 BAD_CHANNELS = ["question-0", "question-01", f"question-{10**18}", "question-1x", "answer-1"]
 
 
-@pytest.fixture(params=["nchan", "push_stream"])
-def backend(request):
-    """nginx of each live backend (push-stream skips without PUSH_STREAM_NGINX)."""
-    return request.getfixturevalue(request.param)
-
-
 def test_templates_hold_no_hand_written_channel_regex():
     for template in deploy_nginx.TEMPLATE_BY_BACKEND.values():
         text = (deploy_nginx.TEMPLATES / template).read_text()
@@ -67,26 +61,26 @@ def test_python_accepts_exactly_what_nginx_is_given():
             channels.subscribe_url(bad)
 
 
-def test_ids_the_channel_module_accepts_reach_their_channel(backend):
+def test_ids_the_channel_module_accepts_reach_their_channel(comet):
     readers = {}
     try:
         for question_id in GOOD_IDS:
             channel = channels.question_channel(question_id)
             path = channels.subscribe_url(channel)
             assert path == f"/live/question/{question_id}"
-            readers[channel] = backend.subscribe(question_id)
+            readers[channel] = comet.subscribe(question_id)
         for channel, reader in readers.items():
-            backend.sync(channel, [reader])  # a publish on that channel reaches that reader
+            comet.sync(channel, [reader])  # a publish on that channel reaches that reader
     finally:
         for reader in readers.values():
             reader.close()
-    assert backend.crashes() == []
+    assert comet.crashes() == []
 
 
-def test_ids_it_refuses_are_refused_by_nginx(backend):
+def test_ids_it_refuses_are_refused_by_nginx(comet):
     for bad in BAD_PATHS:
         response = requests.get(
-            f"{backend.site_url}/live/question/{bad}",
+            f"{comet.site_url}/live/question/{bad}",
             headers={"Accept": "text/event-stream"},
             timeout=2,
             stream=True,
@@ -94,7 +88,5 @@ def test_ids_it_refuses_are_refused_by_nginx(backend):
         response.close()
         assert response.status_code == 404, bad
     for bad in BAD_CHANNELS:
-        response = requests.post(
-            backend.publish_url + backend.publish_path(bad), data="{}", timeout=2
-        )
+        response = requests.post(comet.publish_url + comet.publish_path(bad), data="{}", timeout=2)
         assert response.status_code == 404, bad
