@@ -4,7 +4,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -67,7 +67,9 @@ def signup_attempt_notify(email: str) -> None:
 
 
 class LoginForm(AuthenticationForm):
-    pass
+    # AuthenticationForm sets max_length after construction, which adds no validator: a longer
+    # name reached authenticate() and axes' varchar(255) column (a 500 on PostgreSQL).
+    username = UsernameField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
 
 
 class SignupForm(UserCreationForm):

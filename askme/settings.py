@@ -19,11 +19,22 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A flag from env; anything but an on/off word fails loudly (a typo must not mean False)."""
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r}: use one of 1/0, true/false, yes/no, on/off"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -121,13 +132,13 @@ def cache_config(url: str) -> dict:
     """CACHE_URL: empty → file cache in var/cache; file:///path; pymemcache://host:port[,host:port]."""
     if not url:
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.SafeFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     parts = urlsplit(url)
     if parts.scheme == "file":
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "core.cache.SafeFileBasedCache",
             "LOCATION": unquote(parts.path),
         }
     if parts.scheme in {"pymemcache", "memcached"}:
@@ -308,14 +319,81 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
+
+# --- Security and operations (issue 11): CSP, logs. See README. ---
+# (Request charsets Django cannot decode are refused before Django: core.middleware.CharsetGuard.)
+# Before AxesMiddleware (which must stay last), so its lockout page gets the header too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+INSTALLED_APPS.append("csp")
+
+# Content-Security-Policy on every response: scripts and styles come from our static files only
+# (no inline script, no style attributes in the templates); Bootstrap's CSS draws a few icons as
+# data: SVGs; uploads (avatars) and fetch/EventSource are same-origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Logs: var/log/askme.log (our apps from INFO, everything else from WARNING, 500s with their
+# traceback), rotated by size across processes (gunicorn workers share the file). The console
+# keeps the same lines for `runserver` and tests; gunicorn turns it off (LOG_CONSOLE=off in
+# deploy/gunicorn.conf.py) since its stderr is not where an operator looks.
+LOG_DIR = Path(env_str("LOG_DIR", str(VAR_DIR / "log")))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 5 * 1024 * 1024)
+LOG_BACKUP_COUNT = env_int("LOG_BACKUP_COUNT", 5)
+_log_handlers = ["file", "console"] if env_bool("LOG_CONSOLE", True) else ["file"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "line": {
+            "()": "core.logs.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
+        }
+    },
+    "filters": {"security_one_line": {"()": "core.logs.SecurityEventsOnOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["security_one_line"],
+        },
+        "file": {
+            "class": "concurrent_log_handler.ConcurrentRotatingFileHandler",
+            "filename": str(LOG_DIR / "askme.log"),
+            "maxBytes": LOG_MAX_BYTES,
+            "backupCount": LOG_BACKUP_COUNT,
+            "encoding": "utf-8",
+            "formatter": "line",
+            "filters": ["security_one_line"],
+        },
+        "null": {"class": "logging.NullHandler"},
+    },
+    # Everything propagates to the root's handlers (where pytest's caplog listens too).
+    "root": {"handlers": _log_handlers, "level": "WARNING"},
     "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO"},
-        "live": {"handlers": ["console"], "level": "INFO"},
-        "qa": {"handlers": ["console"], "level": "INFO"},
+        **{
+            app: {"level": "INFO"}
+            for app in ("core", "accounts", "qa", "live", "sidebar", "search")
+        },
+        "django": {"handlers": [], "level": "WARNING"},
+        # 4xx are in the access logs; only 5xx (with traceback) here.
+        "django.request": {"level": "ERROR"},
+        # A traceback per forged Host header would let anyone fill the log; nginx logs them.
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
     },
 }

@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 var = Path(os.environ.get("VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+for directory in ("log", "run"):
+    (var / directory).mkdir(parents=True, exist_ok=True)
 
 bind = os.environ.get("APP_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -20,7 +22,12 @@ pidfile = str(var / "run" / "gunicorn.pid")
 # user; keep ours next to the pid file so checkouts and benchmarks never collide.
 control_socket = str(var / "run" / "gunicorn.ctl")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", str(var / "log" / "gunicorn-access.log"))
-errorlog = str(var / "log" / "gunicorn-error.log")
+# gunicorn's own lines (start, worker exits and timeouts) and anything a worker prints to
+# stdout/stderr. Django logs to var/log/askme.log itself (settings.LOGGING, rotated); its console
+# copy is switched off here so that nothing is written twice.
+errorlog = str(var / "log" / "gunicorn.log")
+capture_output = True
+raw_env = ["LOG_CONSOLE=off"]
 loglevel = "info"
 # nginx in front sets these; only trust them from the local proxy.
 forwarded_allow_ips = "127.0.0.1"

@@ -91,14 +91,14 @@ def answer_edit_view(request: HttpRequest, answer_id: int) -> HttpResponse:
 def _revisions(request: HttpRequest, post: Question | Answer, kind: str) -> HttpResponse:
     revisions = list(post.revisions.select_related("author__profile"))
     if not revisions:  # never edited: the post itself is revision 1
-        state = {"title": post.title, "tags": " ".join(t.name for t in post.tags.all())}
+        state = (
+            {"title": post.title, "tags": " ".join(t.name for t in post.tags.all())}
+            if kind == "question"
+            else {}
+        )
         revisions = [
             Revision(
-                number=1,
-                author=post.author,
-                text=post.text,
-                created_at=post.created_at,
-                **(state if kind == "question" else {}),
+                number=1, author=post.author, text=post.text, created_at=post.created_at, **state
             )
         ]
     return render(

@@ -61,3 +61,28 @@ def test_email_url_switches_backends():
     assert smtp["EMAIL_HOST"] == "mail.example" and smtp["EMAIL_PORT"] == 587
     assert smtp["EMAIL_HOST_USER"] == "me@x.org" and smtp["EMAIL_USE_TLS"]
     assert email_config("console://")["EMAIL_BACKEND"].endswith("console.EmailBackend")
+
+
+@pytest.mark.parametrize(
+    "missing,warning",
+    [("SECURE_HSTS_INCLUDE_SUBDOMAINS", "security.W005"), ("SECURE_HSTS_PRELOAD", "security.W021")],
+)
+def test_check_deploy_needs_each_hsts_flag(missing, warning):
+    result = check_deploy({k: v for k, v in PRODUCTION.items() if k != missing})
+    assert result.returncode != 0
+    assert warning in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("value", ["ture", "enabled", "2", "yes please"])
+def test_a_mistyped_flag_fails_loudly(value):
+    result = check_deploy({**PRODUCTION, "SECURE_HSTS_PRELOAD": value})
+    assert result.returncode != 0
+    assert f"SECURE_HSTS_PRELOAD={value!r}" in result.stderr
+
+
+@pytest.mark.parametrize("value,expected", [("1", True), ("On", True), ("no", False), ("", False)])
+def test_flags_take_the_usual_words(monkeypatch, value, expected):
+    from askme.settings import env_bool
+
+    monkeypatch.setenv("SOME_FLAG", value)
+    assert env_bool("SOME_FLAG", False) is expected
