@@ -3,6 +3,7 @@ from django.db import models
 from django.templatetags.static import static
 
 DEFAULT_AVATAR = "img/avatar.svg"
+DELETED_NAME = "deleted user"
 
 
 class Profile(models.Model):
@@ -11,12 +12,17 @@ class Profile(models.Model):
     )
     display_name = models.CharField(max_length=60, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
+    # Set when the member deleted their account (accounts.services.account_delete): the posts
+    # stay, shown as by a deleted user.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.name
 
     @property
     def name(self) -> str:
+        if self.deleted_at:
+            return DELETED_NAME
         return self.display_name or self.user.username
 
     @property
