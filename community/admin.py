@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import Profile
+from core.counts import counts_invalidate
 from qa.models import Answer, Comment, Question, Tag
 
 from .services import posts_delete, user_ban
@@ -171,6 +172,10 @@ class TagAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        counts_invalidate()  # /tags/ shows the new name at once (community.queries.tag_stats)
 
 
 @admin.register(Profile)

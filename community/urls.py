@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("unanswered/", views.unanswered_list, name="unanswered"),
+    path("tags/", views.tag_list, name="tags"),
+    path("users/", views.user_list, name="users"),
+]

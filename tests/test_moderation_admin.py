@@ -147,9 +147,11 @@ def test_staff_can_rename_a_tag_with_the_site_rules(alice, mod):
     question = make_question(alice, tags=["pyhton"])
     tag = question.tags.get()
     client = client_for(mod)
+    assert "pyhton" in client.get("/tags/").content.decode()
     bad = csrf_post(client, f"/admin/qa/tag/{tag.pk}/change/", {"name": "Not Valid!"})
     assert bad.status_code == 200 and "is not valid" in bad.content.decode()
     good = csrf_post(client, f"/admin/qa/tag/{tag.pk}/change/", {"name": "python"})
     assert good.status_code == 302
     tag.refresh_from_db()
     assert tag.name == "python"
+    assert 'href="/tag/python/"' in client.get("/tags/").content.decode()

@@ -1,0 +1,62 @@
+"""Browse pages: unanswered questions, every tag, every member."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from core.pagination import paginate
+from qa.models import QUESTIONS_PER_PAGE
+
+from .queries import MEMBER_ORDERS, member_counts, members, tags_matching, unanswered
+
+TAGS_PER_PAGE = 36
+MEMBERS_PER_PAGE = 36
+MAX_FILTER = 60
+
+
+def _filter_text(request: HttpRequest) -> str:
+    return request.GET.get("q", "")[:MAX_FILTER].strip()
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    """The filter box's script asks for the list alone (the same URL, so links stay right)."""
+    return request.headers.get("x-requested-with") == "XMLHttpRequest"
+
+
+def _list_page(request: HttpRequest, template: str, fragment: str, context: dict) -> HttpResponse:
+    response = render(request, fragment if _is_fragment(request) else template, context)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
+
+
+@require_GET
+def unanswered_list(request: HttpRequest) -> HttpResponse:
+    # Counted like the other lists (cached from 1,000 on); answers and votes do not bump the
+    # counts' generation, so a big count may be up to a minute old.
+    page = paginate(request, unanswered(), QUESTIONS_PER_PAGE, count_key="unanswered")
+    context = {"page": page, "tab": "unanswered", "heading": "Unanswered questions"}
+    return render(request, "qa/question_list.html", context)
+
+
+@require_GET
+def tag_list(request: HttpRequest) -> HttpResponse:
+    query = _filter_text(request)
+    page = paginate(request, tags_matching(query), TAGS_PER_PAGE)
+    context = {"page": page, "query": query}
+    return _list_page(request, "community/tag_list.html", "community/_tag_list.html", context)
+
+
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    query = _filter_text(request)
+    order = request.GET.get("order", "")
+    if order not in MEMBER_ORDERS:
+        order = next(iter(MEMBER_ORDERS))
+    page = paginate(request, members(order, query), MEMBERS_PER_PAGE)
+    people = list(page.object_list)
+    counts = member_counts([person.pk for person in people])
+    for person in people:
+        person.questions_total, person.answers_total = counts[person.pk]
+    context = {"page": page, "people": people, "query": query, "order": order}
+    return _list_page(request, "community/user_list.html", "community/_user_list.html", context)
