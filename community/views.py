@@ -8,7 +8,15 @@ from django.views.decorators.http import require_GET
 from core.pagination import paginate
 from qa.models import QUESTIONS_PER_PAGE
 
-from .queries import MEMBER_ORDERS, member_counts, members, tags_matching, unanswered
+from .queries import (
+    MEMBER_ORDERS,
+    TagStat,
+    member_counts,
+    members,
+    tags_matching,
+    unanswered,
+    unanswered_ids,
+)
 
 TAGS_PER_PAGE = 36
 MEMBERS_PER_PAGE = 36
@@ -32,9 +40,9 @@ def _list_page(request: HttpRequest, template: str, fragment: str, context: dict
 
 @require_GET
 def unanswered_list(request: HttpRequest) -> HttpResponse:
-    # Counted like the other lists (cached from 1,000 on); answers and votes do not bump the
-    # counts' generation, so a big count may be up to a minute old.
-    page = paginate(request, unanswered(), QUESTIONS_PER_PAGE, count_key="unanswered")
+    page = paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE)
+    rows = {q.pk: q for q in unanswered().filter(pk__in=page.object_list)}
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     context = {"page": page, "tab": "unanswered", "heading": "Unanswered questions"}
     return render(request, "qa/question_list.html", context)
 
@@ -43,6 +51,7 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
 def tag_list(request: HttpRequest) -> HttpResponse:
     query = _filter_text(request)
     page = paginate(request, tags_matching(query), TAGS_PER_PAGE)
+    page.object_list = [TagStat(*row) for row in page.object_list]
     context = {"page": page, "query": query}
     return _list_page(request, "community/tag_list.html", "community/_tag_list.html", context)
 

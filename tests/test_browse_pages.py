@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from qa.models import Question
+from qa.models import Answer, Question
 from qa.services import answer_delete, question_delete
 
 from .helpers import client_for, make_answer, make_question, make_user, queries_of_get
@@ -50,6 +50,16 @@ def test_unanswered_lists_questions_without_a_positive_or_accepted_answer(alice,
     body = response.content.decode()
     assert '<h1 class="h3 mb-0 me-auto">Unanswered questions</h1>' in body
     assert 'class="nav-link active" href="/unanswered/">Unanswered</a>' in body
+
+
+def test_unanswered_follows_new_questions_and_upvotes_at_once(alice, bob):
+    open_one = make_question(alice, title="Open one")
+    assert titles(client_for().get("/unanswered/")) == ["Open one"]
+    make_question(alice, title="Newer one")  # a new question starts a new cached list
+    assert titles(client_for().get("/unanswered/")) == ["Newer one", "Open one"]
+    answer = make_answer(open_one, bob)
+    Answer.objects.filter(pk=answer.pk).update(rating=1)  # the cached ids are re-checked
+    assert titles(client_for().get("/unanswered/")) == ["Newer one"]
 
 
 def test_unanswered_tab_sits_next_to_new_and_hot(db):
