@@ -128,7 +128,8 @@ def tags_matching(query: str) -> list[TagRow]:
     return [row for row in stats if query in row[1]] if query else stats
 
 
-MEMBER_ORDERS = {
+MEMBER_ORDERS = {  # the first is the default tab
+    "reputation": ("-profile__reputation", "profile__user_id"),  # profile_reputation_idx
     "name": ("username",),
     "new": ("-date_joined", "-id"),
 }

@@ -31,6 +31,7 @@ from faker.providers.person.en_US import Provider as PersonProvider
 from tqdm import tqdm
 
 from accounts.models import Profile
+from community.reputation import reputation_recompute
 from core.counts import counts_invalidate
 from qa.markdown import render_comment, render_markdown
 from qa.models import TAG_RE, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
@@ -660,6 +661,7 @@ class Command(BaseCommand):
             self.reset_sequences()
         loader.vacuum(tables)
         transaction.on_commit(counts_invalidate)  # the bulk load sends no model signals
+        reputation_recompute()  # from the votes and accepts just written (community/reputation.py)
 
         elapsed = time.monotonic() - started
         total = sum(written.values())
