@@ -251,6 +251,11 @@ THROTTLE_RATES["password_reset"] = env_rate("THROTTLE_PASSWORD_RESET", "5/h")
 # Deleting one's account and downloading one's data, per user.
 THROTTLE_RATES["account"] = env_rate("THROTTLE_ACCOUNT", "10/h")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)  # link lifetime, s
+# What reputation allows (community/privileges.py): "open" (everyone votes and comments; editing
+# others' posts from 2,000) or "strict" (Stack Overflow: downvote 125, comment on others' 50).
+REPUTATION_PRIVILEGES = env_str("REPUTATION_PRIVILEGES", "open")
+if REPUTATION_PRIVILEGES not in {"open", "strict"}:
+    raise ImproperlyConfigured("REPUTATION_PRIVILEGES must be open or strict")
 # --- end of community ---
 
 

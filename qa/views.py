@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from community.privileges import privilege_refusal
 from core import throttle
 from core.decorators import json_endpoint
 from core.pagination import paginate
@@ -162,6 +163,9 @@ def _vote(request: HttpRequest, target: Question | Answer) -> JsonResponse:
     if target.author_id == request.user.pk:
         return JsonResponse({"error": "You cannot vote for your own post."}, status=403)
     value = form.cleaned_data["value"]
+    refusal = value and privilege_refusal(request.user, "vote_down" if value < 0 else "vote_up")
+    if refusal:  # reputation thresholds (community/privileges.py)
+        return JsonResponse({"error": refusal}, status=403)
     rating = vote_set(user=request.user, target=target, value=value)
     return JsonResponse({"rating": rating, "vote": value})
 
