@@ -25,34 +25,57 @@ ACCEPTED = 15
 ACCEPTER = 2
 
 
-def _vote_effect(kind: str, author_id: int, voter_id: int, value: int) -> dict[int, int]:
+Effect = list[tuple[int, int, str]]  # (user id, delta, reason)
+
+
+def _vote_effect(kind: str, author_id: int, voter_id: int, value: int) -> Effect:
     if value == 1:
-        return {author_id: QUESTION_UPVOTE if kind == "question" else ANSWER_UPVOTE}
+        return [(author_id, QUESTION_UPVOTE if kind == "question" else ANSWER_UPVOTE, "upvote")]
     if value == -1:
-        effect = defaultdict(int, {author_id: DOWNVOTE_RECEIVED})
+        effect = [(author_id, DOWNVOTE_RECEIVED, "downvote")]
         if kind == "answer":
-            effect[voter_id] += ANSWER_DOWNVOTE_CAST
+            effect.append((voter_id, ANSWER_DOWNVOTE_CAST, "downvote_cast"))
         return effect
-    return {}
+    return []
 
 
-def _apply(deltas: dict[int, int]) -> None:
+def _apply(undone: Effect, done: Effect, *, question_id: int, answer_id: int | None) -> None:
+    """Update the profiles (by F(), in user id order) and write the history's events."""
+    from .models import ReputationEvent
+
+    deltas: dict[int, int] = defaultdict(int)
+    events = []
+    for effect, sign in ((undone, -1), (done, 1)):
+        for user_id, delta, reason in effect:
+            deltas[user_id] += sign * delta
+            events.append(
+                ReputationEvent(
+                    user_id=user_id,
+                    delta=sign * delta,
+                    reason=reason,
+                    undone=sign < 0,
+                    question_id=question_id,
+                    answer_id=answer_id,
+                )
+            )
     for user_id in sorted(deltas):
         if deltas[user_id]:
             Profile.objects.filter(user_id=user_id).update(
                 reputation=F("reputation") + deltas[user_id]
             )
+    ReputationEvent.objects.bulk_create(events)
 
 
 def reputation_vote_changed(*, voter, target, old: int, new: int) -> None:
     """A vote on `target` (a Question or an Answer) went from `old` to `new` (each 1, -1, 0)."""
-    kind = "question" if target._meta.model_name == "question" else "answer"
-    deltas: dict[int, int] = defaultdict(int)
-    for user_id, delta in _vote_effect(kind, target.author_id, voter.pk, old).items():
-        deltas[user_id] -= delta
-    for user_id, delta in _vote_effect(kind, target.author_id, voter.pk, new).items():
-        deltas[user_id] += delta
-    _apply(deltas)
+    is_question = target._meta.model_name == "question"
+    kind = "question" if is_question else "answer"
+    _apply(
+        _vote_effect(kind, target.author_id, voter.pk, old),
+        _vote_effect(kind, target.author_id, voter.pk, new),
+        question_id=target.pk if is_question else target.question_id,
+        answer_id=None if is_question else target.pk,
+    )
 
 
 def reputation_accept_changed(
@@ -60,13 +83,23 @@ def reputation_accept_changed(
 ) -> None:
     """The accepted answers of a question went from `before` to `after`: sets of
     (answer id, answer author id), at most one each."""
-    deltas: dict[int, int] = defaultdict(int)
-    for sign, answers in ((-1, before - after), (1, after - before)):
-        for _answer_id, author_id in answers:
-            if author_id != question_author_id:
-                deltas[author_id] += sign * ACCEPTED
-                deltas[question_author_id] += sign * ACCEPTER
-    _apply(deltas)
+    from qa.models import Answer
+
+    for answers, undo in ((before - after, True), (after - before, False)):
+        for answer_id, author_id in answers:
+            if author_id == question_author_id:
+                continue  # accepting one's own answer earns nothing
+            effect = [
+                (author_id, ACCEPTED, "accepted"),
+                (question_author_id, ACCEPTER, "accept_given"),
+            ]
+            question_id = Answer.all_objects.values_list("question_id", flat=True).get(pk=answer_id)
+            _apply(
+                effect if undo else [],
+                [] if undo else effect,
+                question_id=question_id,
+                answer_id=answer_id,
+            )
 
 
 def reputation_expected() -> dict[int, int]:

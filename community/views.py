@@ -1,13 +1,15 @@
 """Browse pages: unanswered questions, every tag, every member."""
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from core.pagination import paginate
 from qa.models import QUESTIONS_PER_PAGE
 
+from .models import ReputationEvent
 from .queries import (
     MEMBER_ORDERS,
     TagStat,
@@ -69,3 +71,31 @@ def user_list(request: HttpRequest) -> HttpResponse:
         person.questions_total, person.answers_total = counts[person.pk]
     context = {"page": page, "people": people, "query": query, "order": order}
     return _list_page(request, "community/user_list.html", "community/_user_list.html", context)
+
+
+EVENTS_PER_PAGE = 30
+
+
+@require_GET
+def reputation_history(request: HttpRequest, username: str) -> HttpResponse:
+    """What earned (or cost) a member their reputation, newest first."""
+    person = get_object_or_404(
+        get_user_model().objects.select_related("profile"), username=username
+    )
+    events = (
+        ReputationEvent.objects.filter(user=person)
+        .select_related("question")
+        .only(
+            "delta",
+            "reason",
+            "undone",
+            "created_at",
+            "answer_id",
+            "question_id",
+            "question__title",
+            "question__deleted_at",
+        )
+        .order_by("-created_at", "-id")
+    )
+    page = paginate(request, events, EVENTS_PER_PAGE)
+    return render(request, "community/reputation_history.html", {"person": person, "page": page})

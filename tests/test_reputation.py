@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Profile
+from community.models import ReputationEvent
 from community.reputation import reputation_expected
-from qa.services import answer_mark_correct, vote_set
+from qa.services import answer_mark_correct, question_delete, vote_set
 
 from .helpers import client_for, csrf_post, make_answer, make_question, make_user
 
@@ -135,3 +136,48 @@ def test_concurrent_votes_add_up_exactly(alice):
     assert errors == []
     assert rep(alice) == 1 + 4 * 10 + 2 * -2
     assert [rep(v) for v in voters] == [0, 1, 1, 0, 1, 1]
+
+
+def test_history_lists_every_change_newest_first(alice, bob, carol):
+    question = make_question(alice, title="About <b>tags</b>")
+    answer = make_answer(question, bob)
+    vote_set(user=carol, target=question, value=1)
+    vote_set(user=carol, target=answer, value=-1)
+    vote_set(user=carol, target=answer, value=0)
+    answer_mark_correct(answer=answer, correct=True)
+    events = list(
+        ReputationEvent.objects.filter(user=bob).order_by("id").values_list("delta", "reason")
+    )
+    assert events == [(-2, "downvote"), (2, "downvote"), (15, "accepted")]
+    for member in (alice, bob, carol):  # the history adds up to the total
+        total = sum(ReputationEvent.objects.filter(user=member).values_list("delta", flat=True))
+        assert rep(member) == 1 + total
+
+    page = client_for().get("/user/bob/reputation/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    labels = [event.label for event in page.context["page"].object_list]
+    assert labels == ["answer accepted", "downvote (undone)", "downvote"]
+    assert "About &lt;b&gt;tags&lt;/b&gt;" in body and "<b>tags" not in body
+    assert f'href="/answer/{answer.pk}/"' in body
+    assert (
+        'href="/user/bob/reputation/" class="small">history</a>'
+        in client_for().get("/user/bob/").content.decode()
+    )
+
+
+def test_history_pages_and_hides_deleted_titles(alice, bob):
+    question = make_question(alice, title="Secret spam title")
+    for _ in range(35):
+        vote_set(user=bob, target=question, value=1)
+        vote_set(user=bob, target=question, value=0)
+    first = client_for().get("/user/alice/reputation/")
+    assert len(first.context["page"].object_list) == 30
+    last = client_for().get("/user/alice/reputation/", {"page": "nope"})
+    assert last.context["page"].number == 1
+    last = client_for().get("/user/alice/reputation/", {"page": "99"})
+    assert last.context["page"].number == 3 and len(last.context["page"].object_list) == 10
+    question_delete(question=question, by=alice)
+    hidden = client_for().get("/user/alice/reputation/").content.decode()
+    assert "Secret spam title" not in hidden and "a deleted post" in hidden
+    assert client_for().get("/user/nobody/reputation/").status_code == 404
