@@ -250,6 +250,7 @@ INSTALLED_APPS += ["django.contrib.admin", "community"]
 THROTTLE_RATES["password_reset"] = env_rate("THROTTLE_PASSWORD_RESET", "5/h")
 # Deleting one's account and downloading one's data, per user.
 THROTTLE_RATES["account"] = env_rate("THROTTLE_ACCOUNT", "10/h")
+THROTTLE_RATES["flag"] = env_rate("THROTTLE_FLAG", "30/h")  # flags per member
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)  # link lifetime, s
 # What reputation allows (community/privileges.py): "open" (everyone votes and comments; editing
 # others' posts from 2,000) or "strict" (Stack Overflow: downvote 125, comment on others' 50).

@@ -20,6 +20,7 @@ from accounts.models import Profile
 from core.counts import counts_invalidate
 from qa.models import Answer, Comment, Question, Tag
 
+from .models import Flag
 from .services import posts_delete, user_ban
 
 User = get_user_model()
@@ -263,3 +264,30 @@ class MemberAdmin(UserAdmin):
             "restored from the questions and answers lists (search by exact username).",
             messages.SUCCESS,
         )
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    """The record of flags (the queue itself is /moderation/flags/)."""
+
+    list_display = ["id", "reason", "question_id", "answer_id", "reporter", "created_at"]
+    list_display += ["outcome", "handled_by", "handled_at"]
+    list_filter = ["reason", "outcome", ("handled_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=reporter__username"]
+    list_select_related = ["reporter", "handled_by"]
+    show_full_result_count = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_moderator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_moderator(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

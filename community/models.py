@@ -45,3 +45,62 @@ class ReputationEvent(models.Model):
     def label(self) -> str:
         text = self.REASONS.get(self.reason, self.reason)
         return f"{text} (undone)" if self.undone else text
+
+
+class Flag(models.Model):
+    """A member's report that a post needs a moderator; kept after handling, as the record."""
+
+    REASONS = {
+        "spam": "spam",
+        "rude": "rude or abusive",
+        "improve": "needs improvement",
+    }
+    OUTCOMES = {"deleted": "post deleted", "dismissed": "dismissed"}
+
+    question = models.ForeignKey(
+        "qa.Question", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    answer = models.ForeignKey(
+        "qa.Answer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=16, choices=list(REASONS.items()))
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.CharField(max_length=16, blank=True, choices=list(OUTCOMES.items()))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(question__isnull=True) ^ models.Q(answer__isnull=True),
+                name="flag_of_one_post",
+            ),
+            # One flag per member and post, ever: a dismissed flag is not raised again.
+            models.UniqueConstraint(fields=["reporter", "question"], name="one_question_flag"),
+            models.UniqueConstraint(fields=["reporter", "answer"], name="one_answer_flag"),
+        ]
+        indexes = [
+            # The queue: open flags only, a small part of the table.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(handled_at__isnull=True),
+                name="flag_open_idx",
+            ),
+            models.Index(fields=["-handled_at"], name="flag_handled_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} flag on {self.post_key}"
+
+    @property
+    def post_key(self) -> str:
+        return f"answer-{self.answer_id}" if self.answer_id else f"question-{self.question_id}"

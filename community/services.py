@@ -46,3 +46,33 @@ def user_ban(*, user: AbstractBaseUser, by: AbstractBaseUser) -> dict[str, int]:
             "answers": posts_delete(posts=Answer.all_objects.filter(author=user), by=by),
             "comments": posts_delete(posts=Comment.objects.filter(author=user), by=by),
         }
+
+
+def flag_create(*, post: Question | Answer, reporter: AbstractBaseUser, reason: str):
+    """Flag a post for the moderators; None when this member flagged it before."""
+    from django.db import IntegrityError
+
+    from .models import Flag
+
+    where = {"answer": post} if isinstance(post, Answer) else {"question": post}
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(reporter=reporter, reason=reason, **where)
+    except IntegrityError:
+        return None
+
+
+def flags_handle(*, post: Question | Answer, by: AbstractBaseUser, outcome: str) -> int:
+    """Close every open flag of a post, deleting it (soft) when the outcome says so; the flags
+    stay as the record (who handled them, when, how). Returns how many were closed."""
+    from django.utils import timezone
+
+    from .models import Flag
+
+    where = {"answer": post} if isinstance(post, Answer) else {"question": post}
+    with transaction.atomic():
+        if outcome == "deleted":
+            posts_delete(posts=type(post).all_objects.filter(pk=post.pk), by=by)
+        return Flag.objects.filter(handled_at__isnull=True, **where).update(
+            handled_at=timezone.now(), handled_by=by, outcome=outcome
+        )

@@ -43,6 +43,7 @@ def test_admin_is_for_staff_only(alice, mod):
         "/admin/qa/tag/?q=py",
         "/admin/auth/user/?is_active__exact=0",
         "/admin/accounts/profile/?q=alice",
+        "/admin/community/flag/?handled_at__isempty=1",
     ],
 )
 def test_every_list_answers_with_search_and_filters(alice, bob, mod, url):
