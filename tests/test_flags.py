@@ -101,3 +101,20 @@ def test_handling_refuses_garbage(alice, bob, mod):
         client_for(bob), f"/moderation/flags/question/{question.pk}/", {"action": "delete"}
     )
     assert not_staff.status_code == 403 and Question.objects.filter(pk=question.pk).exists()
+
+
+def test_fill_db_flush_clears_flags_and_reputation_history(alice, bob):
+    """Superusers survive a flush; their history and flags must not (they point at posts)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from community.models import ReputationEvent
+    from qa.services import vote_set
+
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "pass-word-1")
+    answer = make_answer(make_question(alice), bob)
+    vote_set(user=root, target=answer, value=-1)  # root's own event: a downvote cast
+    Flag.objects.create(answer=answer, reporter=root, reason="spam")
+    call_command("fill_db", 2, "--flush", "--progress", "off", stdout=open("/dev/null", "w"))
+    assert not ReputationEvent.objects.exists() and not Flag.objects.exists()
+    assert Question.objects.count() == 20
