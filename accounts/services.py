@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from community.models import Flag
 from qa.models import Answer, AnswerVote, Comment, Question, QuestionVote
 
 from .models import Profile
@@ -60,6 +61,7 @@ def account_export(*, user: AbstractBaseUser) -> dict:
             "avatar": profile.avatar.url if profile.avatar else None,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
+            "reputation": profile.reputation_shown,
         },
         "questions": [
             {
@@ -109,6 +111,18 @@ def account_export(*, user: AbstractBaseUser) -> dict:
             for c in comments.values(
                 "id", "question_id", "answer_id", "text", "created_at", "deleted_at"
             ).iterator()
+        ],
+        "flags": [
+            {
+                "question": f["question_id"],
+                "answer": f["answer_id"],
+                "reason": f["reason"],
+                "created_at": _iso(f["created_at"]),
+                "outcome": f["outcome"],
+            }
+            for f in Flag.objects.filter(reporter=user)
+            .order_by("created_at", "id")
+            .values("question_id", "answer_id", "reason", "created_at", "outcome")
         ],
         "votes": {
             "questions": [

@@ -257,6 +257,7 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)  # lin
 REPUTATION_PRIVILEGES = env_str("REPUTATION_PRIVILEGES", "open")
 if REPUTATION_PRIVILEGES not in {"open", "strict"}:
     raise ImproperlyConfigured("REPUTATION_PRIVILEGES must be open or strict")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("community.context_processors.privileges")
 # --- end of community ---
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
+from community.models import Flag
 from qa.models import AnswerVote, Comment
 
 from .helpers import client_for, csrf_post, make_answer, make_question, make_user
@@ -177,6 +178,7 @@ def test_download_my_data(alice, bob):
     answer = make_answer(theirs, alice, text="My answer")
     make_answer(question, bob, text="Not mine")
     AnswerVote.objects.create(user=alice, answer=question.answers.get(), value=-1)
+    Flag.objects.create(question=theirs, reporter=alice, reason="rude")
     response = client_for(alice).get("/account/data/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -187,6 +189,8 @@ def test_download_my_data(alice, bob):
     assert [(q["title"], q["tags"]) for q in data["questions"]] == [("Mine <b>", ["python"])]
     assert [(a["id"], a["text"]) for a in data["answers"]] == [(answer.pk, "My answer")]
     assert data["votes"]["answers"] == [{"answer": question.answers.get().pk, "value": -1}]
+    assert data["profile"]["reputation"] == 1
+    assert [(f["question"], f["reason"]) for f in data["flags"]] == [(theirs.pk, "rude")]
 
 
 def test_download_needs_login_and_is_get_only(alice):

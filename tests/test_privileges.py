@@ -89,3 +89,12 @@ def test_an_unknown_preset_is_refused_at_start():
     )
     assert run.returncode != 0
     assert "REPUTATION_PRIVILEGES must be open or strict" in run.stderr
+
+
+def test_the_edit_link_shows_from_the_threshold(alice, bob):
+    question = make_question(alice)
+    edit = f'href="/question/{question.pk}/edit/" class="owner-only"'
+    assert edit not in client_for(bob).get(question.get_absolute_url()).content.decode()
+    set_rep(bob, 2000)
+    assert edit in client_for(bob).get(question.get_absolute_url()).content.decode()
+    assert edit not in client_for().get(question.get_absolute_url()).content.decode()
