@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 
 from .images import avatar_reencode
 from .models import Profile
+from .services import DELETED_PREFIX
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -85,6 +86,11 @@ class SignupForm(UserCreationForm):
         # "." and ".." would give profile URLs (/user/../) that browsers rewrite away.
         if username and not re.search(r"[^\W_]", username):
             raise forms.ValidationError("A username needs at least one letter or digit.")
+        if username and username.lower().startswith(DELETED_PREFIX):
+            # Deleted accounts are renamed deleted-<id> (accounts.services.account_delete).
+            raise forms.ValidationError(
+                f"Usernames starting with “{DELETED_PREFIX}” are reserved.", code="reserved"
+            )
         return username
 
     def clean_email(self) -> str:
@@ -148,3 +154,23 @@ class ProfileForm(forms.Form):
         if old and old != (profile.avatar.name if profile.avatar else ""):
             profile.avatar.storage.delete(old)
         return profile
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account asks for the password again: a borrowed session is not enough."""
+
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone",
+        error_messages={"required": "Tick the box to confirm."},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if self.user is None or not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.", code="password_incorrect")
+        return password

@@ -3,6 +3,7 @@ from django.db import models
 from django.templatetags.static import static
 
 DEFAULT_AVATAR = "img/avatar.svg"
+DELETED_NAME = "deleted user"
 
 
 class Profile(models.Model):
@@ -11,13 +12,30 @@ class Profile(models.Model):
     )
     display_name = models.CharField(max_length=60, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
+    # Set when the member deleted their account (accounts.services.account_delete): the posts
+    # stay, shown as by a deleted user.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Stack Overflow's reputation, denormalised: changed by F() in the same transaction as the
+    # vote or accept that earns it (community/reputation.py); `reputation_recompute` rebuilds
+    # it from the votes. The database default covers bulk loads (fill_db's COPY).
+    reputation = models.IntegerField(default=1, db_default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["-reputation", "user"], name="profile_reputation_idx")]
 
     def __str__(self) -> str:
         return self.name
 
     @property
     def name(self) -> str:
+        if self.deleted_at:
+            return DELETED_NAME
         return self.display_name or self.user.username
+
+    @property
+    def reputation_shown(self) -> int:
+        """Never below 1 (the stored sum may be, so that every change can be undone)."""
+        return max(1, self.reputation)
 
     @property
     def avatar_url(self) -> str:

@@ -1,9 +1,13 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
@@ -11,7 +15,14 @@ from core.pagination import paginate
 from core.redirects import next_path, redirect_next
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
-from .forms import LoginForm, ProfileForm, SignupForm, signup_attempt_notify
+from .forms import (
+    AccountDeleteForm,
+    LoginForm,
+    ProfileForm,
+    SignupForm,
+    signup_attempt_notify,
+)
+from .services import account_delete, account_export
 
 User = get_user_model()
 
@@ -144,3 +155,129 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         "accounts/user_detail.html",
         {"person": person, "page": questions, "answers": answers},
     )
+
+
+# --- Account recovery and closing (issue 14): Django's own views and tokens. ---
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request, throttled per client address and per address asked about.
+
+    Whatever is typed, a valid e-mail gets the same "check your mail" page: the answer never
+    tells whether an account uses that address (Django mails only active accounts that have a
+    usable password; a deleted account has none).
+    """
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict:
+        return {"site_url": settings.SITE_URL, "timeout_days": reset_link_days()}
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        email = request.POST.get("email", "").strip().lower()
+        wait = throttle.hit("password_reset", throttle.client_ip(request))
+        if wait is None and email:
+            # Per target too: many addresses must not be able to flood one mailbox.
+            digest = hashlib.sha256(email.encode()).hexdigest()[:32]  # memcached-safe key
+            wait = throttle.hit("password_reset", f"email-{digest}")
+        if wait is not None:
+            form = self.form_class(initial={"email": request.POST.get("email", "")})
+            context = self.get_context_data(form=form, refused=throttle.wait_message(wait))
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def reset_link_days() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+
+
+class PasswordResetDone(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), "timeout_days": reset_link_days()}
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("profile_edit")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)  # keeps this session logged in, ends the others
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+    def form_invalid(self, form) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+password_reset = PasswordResetRequestView.as_view()
+password_reset_done = PasswordResetDone.as_view()
+password_reset_confirm = PasswordResetConfirm.as_view()
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_complete.html"
+)
+password_change = PasswordChange.as_view()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    """Close the account after the password is typed again; posts stay, anonymised."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        wait = throttle.hit("account", f"user-{request.user.pk}")
+        if wait is not None:
+            return refused(
+                request,
+                "accounts/account_delete.html",
+                {"form": AccountDeleteForm(user=None)},
+                wait,
+            )
+        if form.is_valid():
+            account_delete(user=request.user)
+            logout(request)
+            messages.success(request, "Your account has been deleted. Your posts stay, unsigned.")
+            return redirect("index")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def account_data(request: HttpRequest) -> HttpResponse:
+    """Download everything the member wrote and told us, as one JSON file."""
+    wait = throttle.hit("account", f"user-{request.user.pk}")
+    if wait is not None:
+        response = JsonResponse({"error": throttle.wait_message(wait)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    response = JsonResponse(
+        account_export(user=request.user), json_dumps_params={"indent": 1, "ensure_ascii": False}
+    )
+    filename = f"askme-{request.user.username}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -253,6 +253,25 @@ AUTHENTICATION_BACKENDS = [
 ]
 # --- end of abuse limits ---
 
+# --- Community (issue 14: accounts, moderation, browse pages; community/, accounts/) ---
+# The admin at /admin/ is the moderators' tool (community/admin.py); `community` holds the
+# browse pages (/unanswered/, /tags/, /users/) and the moderation actions.
+INSTALLED_APPS += ["django.contrib.admin", "community"]
+# Password-reset requests per client address: each one may send a mail, and the page answers
+# the same whether or not the address has an account, so only its rate bounds abuse.
+THROTTLE_RATES["password_reset"] = env_rate("THROTTLE_PASSWORD_RESET", "5/h")
+# Deleting one's account and downloading one's data, per user.
+THROTTLE_RATES["account"] = env_rate("THROTTLE_ACCOUNT", "10/h")
+THROTTLE_RATES["flag"] = env_rate("THROTTLE_FLAG", "30/h")  # flags per member
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)  # link lifetime, s
+# What reputation allows (community/privileges.py): "open" (everyone votes and comments; editing
+# others' posts from 2,000) or "strict" (Stack Overflow: downvote 125, comment on others' 50).
+REPUTATION_PRIVILEGES = env_str("REPUTATION_PRIVILEGES", "open")
+if REPUTATION_PRIVILEGES not in {"open", "strict"}:
+    raise ImproperlyConfigured("REPUTATION_PRIVILEGES must be open or strict")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("community.context_processors.privileges")
+# --- end of community ---
+
 
 def email_config(url: str) -> dict:
     """EMAIL_URL: empty → files in var/mail; console://; smtp://user:pass@host:port.

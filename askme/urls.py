@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
@@ -6,6 +7,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("live.urls")),
     path("", include("search.urls")),
+    path("", include("community.urls")),
+    path("admin/", admin.site.urls),  # moderation, for staff (community/admin.py)
 ]
 
 if settings.DEBUG:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods
 
+from community.privileges import privilege_refusal
 from core import throttle
 from core.decorators import form_or_json_endpoint, wants_json
 
@@ -48,7 +49,10 @@ def _refused(request: HttpRequest, message: str) -> HttpResponse:
 def question_edit_view(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _visible(Question, question_id, request.user)
     if not question.can_edit(request.user):
-        raise PermissionDenied("Only the author can edit this question.")
+        # Others may edit from a reputation threshold (community/privileges.py).
+        refusal = privilege_refusal(request.user, "edit", question)
+        if refusal:
+            raise PermissionDenied(refusal)
     initial = {
         "title": question.title,
         "text": question.text,
@@ -71,7 +75,10 @@ def question_edit_view(request: HttpRequest, question_id: int) -> HttpResponse:
 def answer_edit_view(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = _visible(Answer, answer_id, request.user)
     if not answer.can_edit(request.user):
-        raise PermissionDenied("Only the author can edit this answer.")
+        # Others may edit from a reputation threshold (community/privileges.py).
+        refusal = privilege_refusal(request.user, "edit", answer)
+        if refusal:
+            raise PermissionDenied(refusal)
     form = AnswerEditForm(request.POST or None, initial={"text": answer.text})
     if (
         request.method == "POST"
@@ -123,6 +130,9 @@ def _comment_add(request: HttpRequest, post: Question | Answer, back: str) -> Ht
     form = CommentForm(request.POST)
     if post.is_deleted:
         form.add_error(None, "This post was deleted.")
+    refusal = privilege_refusal(request.user, "comment", post)  # community/privileges.py
+    if refusal:
+        form.add_error(None, refusal)
     wait = throttle.hit("comment", throttle.user_key(request)) if form.is_valid() else None
     if wait is not None:
         if wants_json(request):

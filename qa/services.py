@@ -10,6 +10,7 @@ from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from community.reputation import reputation_accept_changed, reputation_vote_changed
 from core.counts import counts_invalidate
 from live import publisher
 
@@ -222,6 +223,8 @@ def vote_set(*, user: AbstractBaseUser, target: Question | Answer, value: int) -
                 else:
                     vote_model.objects.create(user=user, value=value, **{kind: target})
                 type(target).objects.filter(pk=target.pk).update(rating=F("rating") + value - old)
+                # Reputation (community/reputation.py), in the vote's transaction.
+                reputation_vote_changed(voter=user, target=target, old=old, new=value)
             changed = True
             break
         except IntegrityError:
@@ -237,12 +240,23 @@ def answer_mark_correct(*, answer: Answer, correct: bool) -> bool:
     with transaction.atomic():
         # Lock the question row so two concurrent marks cannot both succeed.
         Question.objects.select_for_update().filter(pk=answer.question_id).first()
+        marked = Answer.objects.filter(question_id=answer.question_id, is_correct=True)
+        before = set(marked.values_list("pk", "author_id"))  # reputation, below
         if correct:
             Answer.objects.filter(question_id=answer.question_id, is_correct=True).exclude(
                 pk=answer.pk
             ).update(is_correct=False)
         Answer.objects.filter(pk=answer.pk).update(is_correct=correct)
         answer.is_correct = correct
+        # Reputation (community/reputation.py): +15 / +2 for an accept, undone with it.
+        mine = (answer.pk, answer.author_id)
+        reputation_accept_changed(
+            question_author_id=Question.all_objects.values_list("author_id", flat=True).get(
+                pk=answer.question_id
+            ),
+            before=before,
+            after={mine} if correct else before - {mine},
+        )
         transaction.on_commit(lambda: publisher.publish_correct(answer, correct))
     return correct
 

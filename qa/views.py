@@ -12,6 +12,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from community.privileges import privilege_refusal
 from core import throttle
 from core.decorators import json_endpoint
 from core.pagination import paginate
@@ -173,6 +174,9 @@ def _vote(request: HttpRequest, target: Question | Answer) -> JsonResponse:
     if target.author_id == request.user.pk:
         return JsonResponse({"error": "You cannot vote for your own post."}, status=403)
     value = form.cleaned_data["value"]
+    refusal = value and privilege_refusal(request.user, "vote_down" if value < 0 else "vote_up")
+    if refusal:  # reputation thresholds (community/privileges.py)
+        return JsonResponse({"error": refusal}, status=403)
     rating = vote_set(user=request.user, target=target, value=value)
     return JsonResponse({"rating": rating, "vote": value})
 
@@ -230,13 +234,15 @@ def comments_attach(question: Question, answers: list[Answer]) -> None:
     posts = {("question", question.pk): question}
     posts.update({("answer", answer.pk): answer for answer in answers})
     ids: dict[tuple, list[int]] = {key: [] for key in posts}
-    stamps: dict[tuple, list[float]] = {key: [] for key in posts}
+    stamps: dict[tuple, list[tuple]] = {key: [] for key in posts}
     rows = Comment.objects.for_question_page(question, [a.pk for a in answers])
-    for pk, answer_id, created in rows.values_list("pk", "answer_id", "created_at"):
+    shown = rows.values_list("pk", "answer_id", "created_at", "author__profile__reputation")
+    for pk, answer_id, created, reputation in shown:
         key = ("answer", answer_id) if answer_id else ("question", question.pk)
         if key in ids:
             ids[key].append(pk)
-            stamps[key].append(created.timestamp())  # ids come back after a fill_db --flush
+            # ids come back after a fill_db --flush; authors' reputation shows by their names
+            stamps[key].append((created.timestamp(), reputation))
     version = fragments_version()
     keys = {
         key: f"comments:{version}:{key[0]}:{key[1]}:{_digest([pks, stamps[key]])}"
@@ -280,7 +286,8 @@ def answers_attach_html(answers: list[Answer], question: Question) -> None:
     """Give each answer its rendered article (`.html`), the partial live pushes send too.
 
     It is the same for every viewer, so it is cached under what it shows that can change:
-    rating, correct mark, last edit and its comments (comments_attach runs first). One cache
+    rating, correct mark, last edit, its author's reputation and its comments (comments_attach
+    runs first). One cache
     round trip for the page; templates only for answers not cached yet.
     """
     version = fragments_version()
@@ -288,7 +295,7 @@ def answers_attach_html(answers: list[Answer], question: Question) -> None:
         answer.pk: (
             f"answer:{version}:{answer.pk}:{answer.created_at.timestamp()}:{answer.rating}:"
             f"{int(answer.is_correct)}:{answer.edited_at.timestamp() if answer.edited_at else 0}:"
-            f"{answer.comments_key}"
+            f"{answer.author.profile.reputation}:{answer.comments_key}"
         )
         for answer in answers
     }

@@ -1,6 +1,7 @@
 // Per-viewer bits of server partials that were rendered for nobody in particular (pushed live):
-// the page says who is reading (data-viewer, data-staff on #question-page); a link or form
-// marked data-owner is shown to its owner and to moderators, .member-only to any member.
+// the page says who is reading (data-viewer, data-staff, data-may-edit-others on
+// #question-page); a link or form marked data-owner is shown to its owner and to moderators,
+// .member-only to any member, .edit-link also to members who may edit others' posts.
 export function revealOwned(scope) {
   const root = document.getElementById("question-page");
   if (!root || !scope) return;
@@ -10,6 +11,10 @@ export function revealOwned(scope) {
     if (viewer && (staff || el.dataset.owner === viewer)) el.classList.remove("d-none");
   });
   if (viewer) scope.querySelectorAll(".member-only").forEach((el) => el.classList.remove("d-none"));
+  // Members past the reputation threshold may edit anyone's post (community/privileges.py).
+  if (root.dataset.mayEditOthers === "1") {
+    scope.querySelectorAll(".edit-link").forEach((el) => el.classList.remove("d-none"));
+  }
 }
 
 // "show 3 more comments": the words come from the page (data-show-more-one/-other).

@@ -31,6 +31,8 @@ from faker.providers.person.en_US import Provider as PersonProvider
 from tqdm import tqdm
 
 from accounts.models import Profile
+from community.models import Flag, ReputationEvent
+from community.reputation import reputation_recompute
 from core.counts import counts_invalidate
 from qa.markdown import render_comment, render_markdown
 from qa.models import TAG_RE, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
@@ -48,6 +50,7 @@ DEMO_PASSWORD = "password"
 
 # Tables whose secondary indexes and constraints are rebuilt after loading into them empty.
 BIG_MODELS = (Question, QuestionTag, Answer, QuestionVote, AnswerVote, Comment, Revision)
+COMMUNITY_MODELS = (ReputationEvent, Flag)
 
 Batch = list[tuple]
 
@@ -660,6 +663,7 @@ class Command(BaseCommand):
             self.reset_sequences()
         loader.vacuum(tables)
         transaction.on_commit(counts_invalidate)  # the bulk load sends no model signals
+        reputation_recompute()  # from the votes and accepts just written (community/reputation.py)
 
         elapsed = time.monotonic() - started
         total = sum(written.values())
@@ -682,7 +686,8 @@ class Command(BaseCommand):
 
     def flush(self) -> None:
         """Delete the Q&A data and every non-superuser (superusers and their profiles stay)."""
-        tables = [m._meta.db_table for m in (*reversed(BIG_MODELS), Tag)]
+        # community's tables point at posts too: children first (reputation history, flags).
+        tables = [m._meta.db_table for m in (*COMMUNITY_MODELS, *reversed(BIG_MODELS), Tag)]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 settle_checks(cursor)
