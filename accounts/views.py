@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
+from core.forms import posted, posted_files
 from core.pagination import paginate
 from core.redirects import next_path, redirect_next
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
@@ -29,7 +30,7 @@ User = get_user_model()
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = LoginForm(request, data=request.POST or None)
+    form = LoginForm(request, data=posted(request))
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())
         return redirect_next(request)
@@ -84,7 +85,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             typed = {key: request.POST.get(key, "") for key in ("username", "email")}
             context = {"form": SignupForm(initial=typed), "continue": next_path(request)}
             return refused(request, "accounts/signup.html", context, wait)
-    form = SignupForm(request.POST or None, request.FILES or None)
+    form = SignupForm(posted(request), posted_files(request))
     user = form.save() if request.method == "POST" and form.is_valid() else None
     if user is not None:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -121,9 +122,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             typed = {key: request.POST.get(key, "") for key in ("email", "display_name")}
             form = ProfileForm(user=request.user, initial=typed)
             return refused(request, "accounts/profile_edit.html", {**context, "form": form}, wait)
-    form = ProfileForm(
-        request.POST or None, request.FILES or None, user=request.user, initial=initial
-    )
+    form = ProfileForm(posted(request), posted_files(request), user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid() and form.save() is not None:
         messages.success(request, "Profile saved.")
         return redirect("profile_edit")
@@ -243,7 +242,7 @@ password_change = PasswordChange.as_view()
 @require_http_methods(["GET", "POST"])
 def account_delete_view(request: HttpRequest) -> HttpResponse:
     """Close the account after the password is typed again; posts stay, anonymised."""
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(posted(request), user=request.user)
     if request.method == "POST":
         wait = throttle.hit("account", f"user-{request.user.pk}")
         if wait is not None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import throttle
 from core.decorators import wants_json
+from core.forms import posted
 from core.pagination import paginate
 from qa.models import Answer, Question
 
@@ -45,7 +46,7 @@ def _post_url(post: Question | Answer) -> str:
 
 def _flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     post = _post(kind, pk, request.user)
-    form = FlagForm(request.POST or None)
+    form = FlagForm(posted(request))
     if request.method == "POST":
         if post.author_id == request.user.pk:
             form.add_error(None, "You cannot flag your own post; edit or delete it instead.")

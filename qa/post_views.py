@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.privileges import privilege_refusal
 from core import throttle
 from core.decorators import form_or_json_endpoint, wants_json
+from core.forms import posted
 
 from .diff import revision_diffs
 from .forms import AnswerEditForm, CommentForm, QuestionEditForm
@@ -58,7 +59,7 @@ def question_edit_view(request: HttpRequest, question_id: int) -> HttpResponse:
         "text": question.text,
         "tags": " ".join(tag.name for tag in question.tags.all()),
     }
-    form = QuestionEditForm(request.POST or None, initial=initial)
+    form = QuestionEditForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid() and throttle.allow(request, "edit", form):
         question_edit(question=question, editor=request.user, **form.cleaned_data)
         return redirect(question)
@@ -79,7 +80,7 @@ def answer_edit_view(request: HttpRequest, answer_id: int) -> HttpResponse:
         refusal = privilege_refusal(request.user, "edit", answer)
         if refusal:
             raise PermissionDenied(refusal)
-    form = AnswerEditForm(request.POST or None, initial={"text": answer.text})
+    form = AnswerEditForm(posted(request), initial={"text": answer.text})
     if (
         request.method == "POST"
         and form.is_valid()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community.privileges import privilege_refusal
 from core import throttle
 from core.decorators import json_endpoint
+from core.forms import posted
 from core.pagination import paginate
 from live.messages import answer_html
 from live.views import since_ms
@@ -146,7 +147,7 @@ def answer_link(request: HttpRequest, answer_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
-    form = AskForm(request.POST or None)
+    form = AskForm(posted(request))
     if request.method == "POST" and form.is_valid() and throttle.allow(request, "question", form):
         question = question_create(author=request.user, **form.cleaned_data)
         return redirect(question)

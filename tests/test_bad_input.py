@@ -24,6 +24,8 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from qa.services import answer_create, comment_create
 from tests.helpers import client_for, csrf_post, make_answer, make_question, make_user
@@ -203,6 +205,10 @@ def test_no_input_gives_a_5xx(corpus):
     good = {"question_id": str(question.pk), "answer_id": str(answer.pk), "name": "python"}
     good |= {"comment_id": str(comment.pk)}
     good |= {"username": "alice"}
+    # Password reset links, the moderators' flag queue, the admin.
+    good |= {"uidb64": urlsafe_base64_encode(force_bytes(_user("bob").pk)), "token": "set-password"}
+    good |= {"kind": "question", "pk": str(question.pk), "id": str(question.pk)}
+    good |= {"object_id": str(question.pk), "content_type_id": "1"}
     patterns = list(url_patterns())
     names = {name for name, _, _ in patterns}
     for expected in ["index", "question", "answer", "ask", "login", "search_suggest"]:
