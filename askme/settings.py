@@ -245,6 +245,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False  # only the account's failures; see accounts/signals.py
 AXES_CLIENT_IP_CALLABLE = "core.throttle.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # no row per successful login
 AUTHENTICATION_BACKENDS = [

@@ -26,7 +26,8 @@ MAX_FILTER = 60
 
 
 def _filter_text(request: HttpRequest) -> str:
-    return request.GET.get("q", "")[:MAX_FILTER].strip()
+    # NUL is no character a name can hold (and PostgreSQL refuses it in a query).
+    return request.GET.get("q", "")[:MAX_FILTER].replace("\x00", "").strip()
 
 
 def _is_fragment(request: HttpRequest) -> bool:
