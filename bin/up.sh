@@ -32,7 +32,7 @@ fi
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
-$PY manage.py refresh_sidebar
+$PY manage.py refresh_sidebar --force  # this node, now (cron runs take turns)
 
 # gunicorn: reload code when running, start otherwise. Daemonized, it reports a failure to start
 # (APP_BIND taken, an import error) only in its error log: wait until it answers, or show that.
