@@ -72,6 +72,21 @@ else
   fi
 fi
 
+# The background-job worker (django-tasks' db_worker: new-answer e-mails). Jobs wait in the
+# database, so a worker (re)started later still finds them; a running one keeps running (a code
+# change: `make down && make up`, or kill -TERM it: it finishes its current job first).
+worker_pid="$VAR_DIR/run/worker.pid"
+if ! { [ -s "$worker_pid" ] && kill -0 "$(cat "$worker_pid")" 2>/dev/null; }; then
+  nohup $PY manage.py db_worker --no-reload >>"$VAR_DIR/log/worker.log" 2>&1 </dev/null &
+  echo $! >"$worker_pid"
+  sleep 0.5
+  kill -0 "$(cat "$worker_pid")" 2>/dev/null || {
+    echo "the job worker did not start; see $VAR_DIR/log/worker.log" >&2
+    tail -n 20 "$VAR_DIR/log/worker.log" >&2
+    exit 1
+  }
+fi
+
 # nginx with a project-local prefix: rendered, checked, started or reloaded by deploy/nginx.py
 # (the same code the live tests and benches use); a failure prints nginx's own words.
 $PY -m deploy.nginx up --prefix "$VAR_DIR/nginx"
