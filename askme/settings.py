@@ -306,6 +306,11 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 # TASKS_MAX_ATTEMPTS attempts in all; the last failure stays in the queue's table as FAILED.
 TASKS_RETRY_BASE_SECONDS = env_int("TASKS_RETRY_BASE_SECONDS", 30)
 TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 8)
+# A new answer whose live publish failed (Nchan's Redis away, a node restarting) is published
+# again by the worker after 1, 2, 4 … s, LIVE_RETRY_ATTEMPTS times (~2 min): readers whose
+# stream stayed open get it once it is back (live.js drops answers it already shows).
+LIVE_RETRY_BASE_SECONDS = env_int("LIVE_RETRY_BASE_SECONDS", 1)
+LIVE_RETRY_ATTEMPTS = env_int("LIVE_RETRY_ATTEMPTS", 7)
 # --- end of background jobs ---
 
 # Full-text search language for PostgreSQL ("simple" works for English and Russian alike).

@@ -40,7 +40,8 @@ def answer_create(
             question=question, author=author, text=text, text_html=text_html
         )
         Question.objects.filter(pk=question.pk).update(answers_count=F("answers_count") + 1)
-        transaction.on_commit(lambda: publisher.publish_answer(answer.pk))
+        # Published now; if the comet server is away, the job worker publishes it again later.
+        transaction.on_commit(lambda: tasks.answer_publish(answer.pk))
         # The e-mail leaves the request: queued for the worker (qa/tasks.py), retried there.
         transaction.on_commit(lambda: tasks.answer_notify_enqueue(answer.pk))
     return answer

@@ -51,6 +51,41 @@ def answer_notify(answer_id: int, attempt: int = 1) -> str:
     return "sent"
 
 
+@task()
+def answer_publish_retry(answer_id: int, attempt: int = 1) -> str:
+    """Publish a new answer to its live channel again after a failed publish; back off and
+    try again while the comet server (or its Redis) is away, then give up: pages that
+    reconnect catch up from the database anyway."""
+    from live import publisher
+
+    if publisher.publish_answer(answer_id):
+        return "published"
+    if attempt >= settings.LIVE_RETRY_ATTEMPTS:
+        logger.warning("answer %s: live publish failed %s times, giving up", answer_id, attempt)
+        return "gave up"
+    delay = settings.LIVE_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    answer_publish_retry.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+        answer_id, attempt=attempt + 1
+    )
+    return f"retry in {delay} s"
+
+
+def answer_publish(answer_id: int) -> None:
+    """Publish a new answer now (after its commit); when that fails, hand it to the worker."""
+    from live import publisher
+
+    if publisher.publish_answer(answer_id) or settings.LIVE_BACKEND == "off":
+        return
+    if not answer_publish_retry.get_backend().supports_defer:
+        return  # jobs run in the request (tests): no point retrying at once
+    try:
+        answer_publish_retry.using(
+            run_after=timezone.now() + timedelta(seconds=settings.LIVE_RETRY_BASE_SECONDS)
+        ).enqueue(answer_id)
+    except Exception:
+        logger.exception("answer %s: could not queue the live publish retry", answer_id)
+
+
 def answer_notify_enqueue(answer_id: int) -> None:
     """Queue the e-mail (after the answer's commit); a queue failure never breaks answering."""
     try:

@@ -187,3 +187,21 @@ def test_a_queue_failure_does_not_break_answering(settings, alice, bob, caplog):
             cursor.execute("ALTER TABLE broken_queue RENAME TO django_tasks_database_dbtaskresult")
     assert posted.pk and question.answers.count() == 1
     assert f"answer {posted.pk}: could not queue the e-mail" in caplog.text
+
+
+def test_a_failed_live_publish_is_queued_for_the_worker(queue, settings, alice, bob):
+    from deploy.ports import free_port
+
+    settings.LIVE_BACKEND = "nchan"
+    settings.LIVE_PUBLISH_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens: it fails
+    question = make_question(alice)
+    posted = answer(question, bob, "Comet server away.")
+    retry = DBTaskResult.objects.get(task_path="qa.tasks.answer_publish_retry")
+    assert retry.args_kwargs == {"args": [posted.pk], "kwargs": {}}
+    assert retry.run_after > retry.enqueued_at  # after the back-off, not at once
+
+
+def test_with_live_off_no_publish_is_queued(queue, settings, alice, bob):
+    settings.LIVE_BACKEND = "off"
+    answer(make_question(alice), bob, "No comet server configured.")
+    assert not DBTaskResult.objects.filter(task_path="qa.tasks.answer_publish_retry").exists()
