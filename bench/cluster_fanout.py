@@ -45,6 +45,7 @@ class Crowd:
     def __init__(self, nginx: Nginx, count: int, procs: int, marker: bytes, probe: bytes):
         per = -(-count // procs)
         self.count, self.pipes, self.procs = count, [], []
+        self.latest: list[tuple] = []
         for n in [per] * (count // per) + ([count % per] if count % per else []):
             parent, child = mp.Pipe()
             proc = mp.Process(
@@ -56,13 +57,14 @@ class Crowd:
             self.pipes.append(parent)
 
     def progress(self) -> list[int]:
-        latest = []
-        for pipe in self.pipes:
-            state = None
+        """(connected, refused, probed, received), from each process's newest report (kept:
+        a process that has not reported since the last call still counts)."""
+        if not self.latest:
+            self.latest = [(0, 0, 0, 0)] * len(self.pipes)
+        for index, pipe in enumerate(self.pipes):
             while pipe.poll():
-                state = pipe.recv()
-            latest.append(state or (0, 0, 0, 0))
-        return [sum(column) for column in zip(*latest, strict=True)]
+                self.latest[index] = pipe.recv()
+        return [sum(column) for column in zip(*self.latest, strict=True)]
 
     def finish(self) -> list[float]:
         received: list[float] = []
@@ -105,7 +107,8 @@ def fan_out(publisher: Nginx, readers: list[Nginx], subscribers: int, procs: int
     post(url, json.dumps(message).encode())
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        if all(c.progress()[3] >= c.progress()[0] for c in crowds):
+        states = [crowd.progress() for crowd in crowds]
+        if all(s[3] >= s[0] for s in states):
             break
         time.sleep(0.1)
     results = []
