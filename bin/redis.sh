@@ -35,7 +35,7 @@ case "${1:-}" in
     echo $! >"$pidfile"
     for _ in $(seq 1 50); do
       if ours && listening; then echo "redis started on 127.0.0.1:$port"; exit 0; fi
-      ours || break
+      kill -0 "$(cat "$pidfile")" 2>/dev/null || break  # it exited (until it has exec'd, it is still "setsid")
       sleep 0.1
     done
     echo "bin/redis.sh: redis did not start on 127.0.0.1:$port; last lines of $log:" >&2
