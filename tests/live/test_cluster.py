@@ -327,3 +327,31 @@ def test_a_node_started_while_redis_is_down_does_not_crash(cluster):
     finally:
         on_node1.close()
     assert cluster.crashes() == [], cluster.error_log(1)[-2000:]
+
+
+@pytest.mark.e2e
+def test_a_chromium_page_on_node_2_shows_an_answer_posted_through_node_1(cluster):
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        pytest.fail(f"{chromium} is missing: apt-get install chromium (make test does)")
+    question = question_of_someone_else(cluster)
+    # The flags tests/e2e uses: root needs --no-sandbox, and no network means no phoning home.
+    args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-quic"]  # fmt: skip
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=args, headless=True)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{cluster.url(2)}/question/{question}/?page=9999")  # its last page
+            expect(page.locator("#question-page")).to_have_attribute("data-live-state", "open")
+            time.sleep(0.5)  # subscribed through node 2 to Redis
+            answer = Member(cluster.url(1), "user2").answer(question, "Seen in **Chromium**.")
+            posted = page.locator(f"#answer-{answer}")
+            expect(posted).to_have_count(1)
+            expect(posted.locator(".markdown strong")).to_have_text("Chromium")
+        finally:
+            browser.close()
