@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -331,27 +332,46 @@ def test_a_node_started_while_redis_is_down_does_not_crash(cluster):
 
 @pytest.mark.e2e
 def test_a_chromium_page_on_node_2_shows_an_answer_posted_through_node_1(cluster):
-    from playwright.sync_api import expect, sync_playwright
-
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not os.path.exists(chromium):
         pytest.fail(f"{chromium} is missing: apt-get install chromium (make test does)")
     question = question_of_someone_else(cluster)
-    # The flags tests/e2e uses: root needs --no-sandbox, and no network means no phoning home.
-    args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-quic"]  # fmt: skip
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=args, headless=True)
+    failures: list[BaseException] = []
+
+    def browse() -> None:
+        from playwright.sync_api import expect, sync_playwright
+
+        # The flags tests/e2e uses: root needs --no-sandbox, and no network means no phoning
+        # home.
+        args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
         try:
-            page = browser.new_context().new_page()
-            page.set_default_timeout(15_000)
-            page.goto(f"{cluster.url(2)}/question/{question}/?page=9999")  # its last page
-            expect(page.locator("#question-page")).to_have_attribute("data-live-state", "open")
-            time.sleep(0.5)  # subscribed through node 2 to Redis
-            answer = Member(cluster.url(1), "user2").answer(question, "Seen in **Chromium**.")
-            posted = page.locator(f"#answer-{answer}")
-            expect(posted).to_have_count(1)
-            expect(posted.locator(".markdown strong")).to_have_text("Chromium")
-        finally:
-            browser.close()
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium, args=args, headless=True)
+                try:
+                    page = browser.new_context().new_page()
+                    page.set_default_timeout(15_000)
+                    page.goto(f"{cluster.url(2)}/question/{question}/?page=9999")  # last page
+                    expect(page.locator("#question-page")).to_have_attribute(
+                        "data-live-state", "open"
+                    )
+                    time.sleep(0.5)  # subscribed through node 2 to Redis
+                    member = Member(cluster.url(1), "user2")
+                    answer = member.answer(question, "Seen in **Chromium**.")
+                    posted = page.locator(f"#answer-{answer}")
+                    expect(posted).to_have_count(1)
+                    expect(posted.locator(".markdown strong")).to_have_text("Chromium")
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the test's thread
+            failures.append(exc)
+
+    # Its own thread: the e2e tests' session-wide Playwright may be running in this one, and
+    # Playwright's sync API refuses to start inside another's event loop.
+    thread = threading.Thread(target=browse)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "the browser did not finish in 2 minutes"
+    if failures:
+        raise failures[0]
