@@ -3,13 +3,21 @@ SHELL := /bin/bash
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: up down test lint format deps-run deps-test venv node clean
+.PHONY: up down cluster cluster-down test lint format deps-run deps-test deps-cluster venv node clean
 
 up: deps-run venv node
 	bin/up.sh
 
 down:
 	bin/down.sh
+
+# Two nodes + a load balancer on this machine (ports 8100, 8200, 8300); README "Running on
+# several machines".
+cluster: deps-cluster venv node
+	bin/cluster.sh up
+
+cluster-down:
+	bin/cluster.sh down
 
 test: deps-test venv node
 	bin/test.sh
@@ -27,6 +35,9 @@ deps-run:
 
 deps-test:
 	bin/system-deps.sh test
+
+deps-cluster:
+	bin/system-deps.sh cluster
 
 venv: $(VENV)/.installed
 

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "sidebar",
     "search",
     "axes",  # failed-login lockouts (abuse limits below)
+    "django_tasks",  # background jobs (see "Background jobs" below)
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +323,30 @@ SIDEBAR_CRON_MINUTES = env_int("SIDEBAR_CRON_MINUTES", 5)
 SIDEBAR_CACHE_TIMEOUT = env_int(
     "SIDEBAR_CACHE_TIMEOUT", max(24 * 3600, 12 * 60 * SIDEBAR_CRON_MINUTES)
 )
+
+# --- Background jobs (issue 15): the new-answer e-mail leaves the request through a task queue.
+# django-tasks (Django 6's tasks interface, backported) with its database backend: jobs wait in
+# our own database (SQLite or PostgreSQL, so `make up` needs no extra server) until
+# `manage.py db_worker` runs them; bin/up.sh starts one worker, bin/down.sh stops it.
+# TASKS_BACKEND=immediate runs them in the request instead (the unit tests do).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# A failed send is tried again after BASE, 2×BASE, 4×BASE … seconds (capped at an hour), up to
+# TASKS_MAX_ATTEMPTS attempts in all; the last failure stays in the queue's table as FAILED.
+TASKS_RETRY_BASE_SECONDS = env_int("TASKS_RETRY_BASE_SECONDS", 30)
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 8)
+# A new answer whose live publish failed (Nchan's Redis away, a node restarting) is published
+# again by the worker after 1, 2, 4 … s, LIVE_RETRY_ATTEMPTS times (~2 min): readers whose
+# stream stayed open get it once it is back (live.js drops answers it already shows).
+LIVE_RETRY_BASE_SECONDS = env_int("LIVE_RETRY_BASE_SECONDS", 1)
+LIVE_RETRY_ATTEMPTS = env_int("LIVE_RETRY_ATTEMPTS", 7)
+# --- end of background jobs ---
 
 # Full-text search language for PostgreSQL ("simple" works for English and Russian alike).
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "simple")

@@ -166,7 +166,7 @@ def main() -> int:
     # The site's own nginx config (deploy/nginx/nchan.conf, as make up renders it), one worker.
     nginx = Nginx.for_backend("nchan", app_addr=f"127.0.0.1:{app_port}", workers=1)
     manage = [str(PYTHON), str(ROOT / "manage.py")]
-    subprocess.run([*manage, "refresh_sidebar"], env=env, cwd=ROOT, check=False)
+    subprocess.run([*manage, "refresh_sidebar", "--force"], env=env, cwd=ROOT, check=False)
     gunicorn = [
         GUNICORN,
         "askme.wsgi:application",

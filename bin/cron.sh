@@ -13,7 +13,8 @@ VAR_DIR="${VAR_DIR:-$ROOT/var}"
 # The interval is a Django setting (SIDEBAR_CRON_MINUTES, default in askme/settings.py only).
 MINUTES="$(.venv/bin/python -c 'import askme.settings as s; print(s.SIDEBAR_CRON_MINUTES)')"
 CRONTAB="${CRONTAB:-crontab}"   # tests point this at a stand-in so no real crontab is touched
-MARKER="# askme-sidebar $ROOT"
+# CRON_TAG tells apart several nodes of one checkout on one machine (`make cluster`: node1, node2).
+MARKER="# askme-sidebar $ROOT${CRON_TAG:+ $CRON_TAG}"
 
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
@@ -30,7 +31,7 @@ render() {
   # Plain string replacement (no regex, no & magic); then cron's one special character: a bare
   # % would become a newline, so escape it (a URL-encoded password may have one).
   # Values go in through ENVIRON, not -v, so awk does not interpret backslashes in them.
-  grep -v '^[[:space:]]*\(#\|$\)' deploy/crontab | head -1 | \
+  grep -v '^[[:space:]]*\(#\|$\)' deploy/crontab | head -1 | sed "s|# askme-sidebar @ROOT@\$|$MARKER|" | \
     R_ROOT="$ROOT" R_VAR="$VAR_DIR" R_ENV="$env" R_FLOCK="$flock_bin" R_MINUTES="$MINUTES" awk '
     function rep(s, from, to,    out, i) {
       out = ""

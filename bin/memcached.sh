@@ -38,7 +38,7 @@ case "${1:-}" in
     echo $! >"$pidfile"
     for _ in $(seq 1 50); do
       if ours && listening; then echo "memcached started on 127.0.0.1:$port"; exit 0; fi
-      ours || break  # it exited
+      kill -0 "$(cat "$pidfile")" 2>/dev/null || break  # it exited (until it has exec'd, it is still "setsid")
       sleep 0.1
     done
     echo "bin/memcached.sh: memcached did not start on 127.0.0.1:$port; last lines of $log:" >&2

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages AskMe needs when they are missing (as root), or say which are.
-# Usage: bin/system-deps.sh run|test
+# Usage: bin/system-deps.sh run|test|cluster
 set -euo pipefail
 run_pkgs=(nginx libnginx-mod-nchan cron)
-test_pkgs=("${run_pkgs[@]}" chromium postgresql memcached)
+# `make cluster` (two nodes on one machine): shared PostgreSQL, memcached and Redis (Nchan's).
+cluster_pkgs=("${run_pkgs[@]}" postgresql memcached redis-server)
+test_pkgs=("${cluster_pkgs[@]}" chromium)
 case "${1:-run}" in
   run) wanted=("${run_pkgs[@]}") ;;
   test) wanted=("${test_pkgs[@]}") ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  cluster) wanted=("${cluster_pkgs[@]}") ;;
+  *) echo "usage: $0 run|test|cluster" >&2; exit 2 ;;
 esac
 [ -n "${ASKME_EXTRA_APT:-}" ] && read -r -a extra <<<"$ASKME_EXTRA_APT" && wanted+=("${extra[@]}")
 
@@ -32,5 +35,6 @@ fi
 echo "Installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# Debian's postgresql and nginx packages start system services; we run our own under var/.
+# Debian's postgresql, nginx and redis-server packages start system services; we run our own
+# under var/.
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -32,7 +32,7 @@ fi
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
-$PY manage.py refresh_sidebar
+$PY manage.py refresh_sidebar --force  # this node, now (cron runs take turns)
 
 # gunicorn: reload code when running, start otherwise. Daemonized, it reports a failure to start
 # (APP_BIND taken, an import error) only in its error log: wait until it answers, or show that.
@@ -70,6 +70,21 @@ else
     tail -n +"$((started_at + 1))" "$errlog" 2>/dev/null | tail -n 20 >&2
     exit 1
   fi
+fi
+
+# The background-job worker (django-tasks' db_worker: new-answer e-mails). Jobs wait in the
+# database, so a worker (re)started later still finds them; a running one keeps running (a code
+# change: `make down && make up`, or kill -TERM it: it finishes its current job first).
+worker_pid="$VAR_DIR/run/worker.pid"
+if ! { [ -s "$worker_pid" ] && kill -0 "$(cat "$worker_pid")" 2>/dev/null; }; then
+  nohup $PY manage.py db_worker --no-reload >>"$VAR_DIR/log/worker.log" 2>&1 </dev/null &
+  echo $! >"$worker_pid"
+  sleep 0.5
+  kill -0 "$(cat "$worker_pid")" 2>/dev/null || {
+    echo "the job worker did not start; see $VAR_DIR/log/worker.log" >&2
+    tail -n 20 "$VAR_DIR/log/worker.log" >&2
+    exit 1
+  }
 fi
 
 # nginx with a project-local prefix: rendered, checked, started or reloaded by deploy/nginx.py

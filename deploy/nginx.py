@@ -82,6 +82,8 @@ def write_config(
 
 
 def template_for(backend: str) -> Path:
+    if backend == "balancer":  # `make cluster`'s load balancer in front of the nodes
+        return TEMPLATES / "balancer.conf"
     try:
         return TEMPLATES / TEMPLATE_BY_BACKEND[backend]
     except KeyError:
@@ -176,8 +178,56 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
         # Never ask for more open files than the hard limit allows (setrlimit would fail).
         "WORKER_RLIMIT_NOFILE": env.get("NGINX_RLIMIT_NOFILE", str(_nofile_limit())),
         "USER_LINE": user_line(static_root, media_root),
+        **nchan_redis(env.get("NCHAN_REDIS_URL", "")),
+        "REAL_IP_LINES": real_ip_lines(env.get("TRUSTED_BALANCER", "")),
+        "NODES": upstream_servers(env.get("CLUSTER_NODES", "")),
+        "BALANCER_PORT": env.get("BALANCER_PORT", "8300"),
         **NGINX_PATTERNS,
     }
+
+
+def real_ip_lines(balancer: str) -> str:
+    if not balancer:
+        return ""
+    if not re.fullmatch(r"[0-9a-fA-F.:/\[\]]+", balancer):
+        raise NginxError(f"TRUSTED_BALANCER={balancer!r}: expected an address or CIDR range")
+    return f"set_real_ip_from {balancer};\nreal_ip_header X-Forwarded-For;"
+
+
+def upstream_servers(nodes: str) -> str:
+    """CLUSTER_NODES=127.0.0.1:8100,127.0.0.1:8200 → the balancer's upstream servers."""
+    lines = []
+    for node in filter(None, (n.strip() for n in nodes.split(","))):
+        if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:[0-9]+", node):
+            raise NginxError(f"CLUSTER_NODES: {node!r} is not host:port")
+        lines.append(f"server {node} max_fails=1 fail_timeout=5s;")
+    return "\n        ".join(lines) or "server 127.0.0.1:9 down;"
+
+
+def nchan_redis(url: str) -> dict[str, str]:
+    """NCHAN_REDIS_URL (redis://host:port[/db]): Nchan channels shared through Redis, so a
+    publish on any node reaches subscribers on every node. Empty: channels in this nginx's
+    memory (one node, `make up`'s default).
+
+    Storage mode `nostore`: Redis only carries each message to every node (PUBSUB) and each node
+    delivers from its own memory. Nothing is stored in Redis because nothing is ever replayed
+    from Nchan: subscribers start at the newest message, message-id resume is off, and pages
+    catch up from our own endpoint. Nchan's docs: an order of magnitude more publishing
+    capacity than `distributed`, at the price of no delivery guarantee while Redis is away —
+    the gap our catch-up covers.
+    """
+    if not url:
+        return {"NCHAN_REDIS_UPSTREAM": "", "NCHAN_REDIS_PASS": ""}
+    parts = urlsplit(url)
+    if parts.scheme != "redis" or not parts.hostname or re.search(r"[\s;{}'\"]", url):
+        raise NginxError(f"NCHAN_REDIS_URL={url!r}: expected redis://host:port[/db]")
+    upstream = (
+        "upstream askme_redis {\n"
+        f"        nchan_redis_server {url};\n"
+        "        nchan_redis_storage_mode nostore;\n"
+        "    }"
+    )
+    return {"NCHAN_REDIS_UPSTREAM": upstream, "NCHAN_REDIS_PASS": "nchan_redis_pass askme_redis;"}
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -288,6 +338,11 @@ def up(
 ) -> str:
     """Render, check, then reload the running nginx of `prefix` or start one. Idempotent."""
     prefix = Path(prefix).resolve()
+    if backend == "push_stream" and (env if env is not None else os.environ).get("NCHAN_REDIS_URL"):
+        raise NginxError(
+            "NCHAN_REDIS_URL is set but push-stream cannot share channels between servers: "
+            "several nodes need LIVE_BACKEND=nchan"
+        )
     prepare_prefix(prefix)
     write_config(template_for(backend), prefix, {**defaults(env), "NGINX_PREFIX": str(prefix)})
     check(prefix, binary)
@@ -305,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--backend",
         default=os.environ.get("LIVE_BACKEND", "nchan"),
-        help="nchan or push_stream (default: LIVE_BACKEND; 'off' renders Nchan's)",
+        help="nchan or push_stream (default: LIVE_BACKEND; 'off' renders Nchan's), or "
+        "balancer (make cluster's load balancer)",
     )
     parser.add_argument("--binary", default=os.environ.get("NGINX_BIN", "nginx"))
     parser.add_argument(

@@ -14,6 +14,7 @@ from community.reputation import reputation_accept_changed, reputation_vote_chan
 from core.counts import counts_invalidate
 from live import publisher
 
+from . import tasks
 from .markdown import render_comment, render_markdown_or_plain
 from .models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 
@@ -40,8 +41,10 @@ def answer_create(
             question=question, author=author, text=text, text_html=text_html
         )
         Question.objects.filter(pk=question.pk).update(answers_count=F("answers_count") + 1)
-        transaction.on_commit(lambda: publisher.publish_answer(answer.pk))
-        transaction.on_commit(lambda: answer_notify_author(answer))
+        # Published now; if the comet server is away, the job worker publishes it again later.
+        transaction.on_commit(lambda: tasks.answer_publish(answer.pk))
+        # The e-mail leaves the request: queued for the worker (qa/tasks.py), retried there.
+        transaction.on_commit(lambda: tasks.answer_notify_enqueue(answer.pk))
     return answer
 
 
@@ -176,21 +179,19 @@ def comment_delete(*, comment: Comment) -> None:
 
 
 def answer_notify_author(answer: Answer) -> None:
-    """E-mail the question's author; a mail failure never breaks answering."""
+    """E-mail the question's author. Run by the task queue (qa/tasks.py): a transport error
+    raises, so the queue tries again later."""
     question = answer.question
     author = question.author
     if author.pk == answer.author_id or not author.email:
         return
     context = {"answer": answer, "question": question, "site_url": settings.SITE_URL}
-    try:
-        send_mail(
-            subject=f"New answer to “{question.title[:80]}”",
-            message=render_to_string("qa/email/new_answer.txt", context),
-            from_email=None,
-            recipient_list=[author.email],
-        )
-    except Exception:  # noqa: BLE001 — any transport error is logged, the answer is saved
-        logger.exception("could not e-mail %s about answer %s", author.pk, answer.pk)
+    send_mail(
+        subject=f"New answer to “{question.title[:80]}”",
+        message=render_to_string("qa/email/new_answer.txt", context),
+        from_email=None,
+        recipient_list=[author.email],
+    )
 
 
 def vote_set(*, user: AbstractBaseUser, target: Question | Answer, value: int) -> int:

@@ -4,10 +4,17 @@ sidebar/queries.py computes the value; cron's `refresh_sidebar` writes it here; 
 tags only read it. Pages never compute it and never fail because of it.
 """
 
+import contextlib
+import fcntl
 import logging
+import os
+import secrets
+import socket
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +42,62 @@ def sidebar_write(value: dict) -> bool:
     cache.set(KEY, value, timeout=settings.SIDEBAR_CACHE_TIMEOUT)
     stored = cache.get(KEY)
     return isinstance(stored, dict) and stored.get("computed_at") == value["computed_at"]
+
+
+# --- One refresh per interval across every node (issue 15) ---
+# Every node's cron line runs refresh_sidebar at the same minute; the first run takes this lock
+# and the others skip. It lives in the shared cache beside the value (a cache that lost the
+# value lost the lock too) and expires by itself after half the cron interval: long enough to
+# cover the other nodes' runs of the same tick even with clocks a few minutes apart, short
+# enough that the next tick finds it gone. A failed run gives it back at once.
+LOCK_KEY = "sidebar:v1:refresh-lock"
+
+
+def lock_seconds() -> int:
+    return max(1, settings.SIDEBAR_CRON_MINUTES * 60 // 2)
+
+
+@contextlib.contextmanager
+def _atomic_add() -> Iterator[None]:
+    """memcached's (and Redis's, the database cache's) add is atomic; Django's file cache checks
+    then writes, so two processes could both "add": serialise them with a lock file beside it."""
+    directory = getattr(cache, "_dir", None)
+    if directory is None:
+        yield
+        return
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, ".sidebar-refresh.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refresh_lock_take() -> tuple[dict | None, dict | None]:
+    """(ours, None) when this run may compute; (None, holder) when another run holds the lock.
+
+    A cache that answers nothing (memcached down) does not make the run skip: it computes, and
+    the write tells that the cache is down.
+    """
+    ours = {
+        "owner": f"{socket.gethostname()}:{os.getpid()}",
+        "at": timezone.now().isoformat(timespec="seconds"),
+        "token": secrets.token_hex(8),
+    }
+    with _atomic_add():
+        if cache.add(LOCK_KEY, ours, timeout=lock_seconds()):
+            return ours, None
+    holder = cache.get(LOCK_KEY)
+    if isinstance(holder, dict):
+        return None, holder
+    return ours, None
+
+
+def refresh_lock_release(ours: dict) -> None:
+    """Give the lock back (after a failed run), only if it is still ours."""
+    try:
+        if cache.get(LOCK_KEY) == ours:
+            cache.delete(LOCK_KEY)
+    except Exception:
+        logger.warning("sidebar: could not release the refresh lock", exc_info=True)

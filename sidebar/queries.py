@@ -8,6 +8,7 @@ needs no query.
 
 import calendar
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -18,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from qa.models import Answer, Question
 
-from .cache import sidebar_write
+from .cache import refresh_lock_release, refresh_lock_take, sidebar_write
 
 WINDOW_MONTHS = 3
 LIMIT = 10
@@ -121,10 +122,32 @@ def sidebar_compute(now: datetime | None = None) -> dict:
     }
 
 
-def sidebar_refresh() -> tuple[dict, float, bool]:
-    """Compute and store the sidebar; return it, the milliseconds, and whether the cache
-    kept it."""
+@dataclass
+class Refresh:
+    """What one `refresh_sidebar` run did: computed (value, ms, kept) or skipped (holder)."""
+
+    value: dict | None = None
+    ms: float = 0.0
+    kept: bool = False
+    holder: dict | None = None  # the run that holds the cluster-wide lock, when we skipped
+
+
+def sidebar_refresh(*, force: bool = False) -> Refresh:
+    """Compute and store the sidebar, once per cron interval across every node: the first run
+    takes the lock in the shared cache, the others skip (`force` computes regardless)."""
+    ours = None
+    if not force:
+        ours, holder = refresh_lock_take()
+        if ours is None:
+            return Refresh(holder=holder)
     started = time.monotonic()
-    value = sidebar_compute()
-    kept = sidebar_write(value)
-    return value, (time.monotonic() - started) * 1000, kept
+    try:
+        value = sidebar_compute()
+        kept = sidebar_write(value)
+    except BaseException:
+        if ours:
+            refresh_lock_release(ours)
+        raise
+    if ours and not kept:
+        refresh_lock_release(ours)
+    return Refresh(value=value, ms=(time.monotonic() - started) * 1000, kept=kept)

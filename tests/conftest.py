@@ -10,6 +10,8 @@ from .helpers import make_user
 def _fast_and_clean(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "uploads"
+    # Background jobs run in the request here; tests/test_tasks.py runs a real db_worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     cache.clear()
     yield
     cache.clear()

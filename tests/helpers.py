@@ -6,9 +6,12 @@ import contextlib
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -102,3 +105,41 @@ def memcached_caches(port: int) -> dict:
     config = cache_config(f"pymemcache://127.0.0.1:{port}")
     config["KEY_PREFIX"] = settings.CACHES["default"].get("KEY_PREFIX", "")
     return {"default": config}
+
+
+@contextlib.contextmanager
+def shared_cache_url(kind: str, settings, tmp_path: Path) -> Iterator[str]:
+    """Point this process at a file cache or a real memcached ("file" | "memcached") and give
+    the CACHE_URL child processes should use to share it."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    if kind == "file":
+        url = f"file://{tmp_path / 'cache'}"
+        settings.CACHES = {"default": {**cache_config(url), "KEY_PREFIX": prefix}}
+        yield url
+    else:
+        with running_memcached() as port:
+            settings.CACHES = memcached_caches(port)
+            yield f"pymemcache://127.0.0.1:{port}"
+
+
+def child_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def database_url_for_children(tmp_path: Path) -> str:
+    """The test database, committed, as a URL another process can open."""
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        auth = quote(s["USER"] or "", safe="")
+        if s["PASSWORD"]:
+            auth += ":" + quote(s["PASSWORD"], safe="")
+        return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+    # SQLite tests run in memory: hand the child a file copy of it.
+    path = tmp_path / "db.sqlite3"
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+    return f"sqlite:///{path}"

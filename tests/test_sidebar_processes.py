@@ -9,24 +9,29 @@ import fcntl
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
 
 from askme.settings import cache_config
 from sidebar.cache import KEY as CACHE_KEY
 from sidebar.cache import sidebar_read as sidebar_cached
 
-from .helpers import make_answer, make_question, memcached_caches, running_memcached
+from .helpers import (
+    child_env,
+    database_url_for_children,
+    make_answer,
+    make_question,
+    memcached_caches,
+    running_memcached,
+    shared_cache_url,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,15 +51,8 @@ esac
 @pytest.fixture(params=["file", "memcached"])
 def shared_cache(request, settings, tmp_path) -> str:
     """CACHE_URL of a cache this process uses and that child processes are pointed at."""
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    if request.param == "file":
-        url = f"file://{tmp_path / 'cache'}"
-        settings.CACHES = {"default": {**cache_config(url), "KEY_PREFIX": prefix}}
+    with shared_cache_url(request.param, settings, tmp_path) as url:
         yield url
-    else:
-        with running_memcached() as port:
-            settings.CACHES = memcached_caches(port)
-            yield f"pymemcache://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -65,29 +63,6 @@ def cron_site(alice, bob):
     make_answer(question, bob)
     make_answer(question, bob)
     return question
-
-
-def child_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-def database_url_for_children(tmp_path: Path) -> str:
-    """The test database, committed, as a URL another process can open."""
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        auth = quote(s["USER"] or "", safe="")
-        if s["PASSWORD"]:
-            auth += ":" + quote(s["PASSWORD"], safe="")
-        return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
-    # SQLite tests run in memory: hand the child a file copy of it.
-    path = tmp_path / "db.sqlite3"
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    return f"sqlite:///{path}"
 
 
 def installed_line(tmp_path: Path, **env) -> str:
