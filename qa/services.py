@@ -2,12 +2,9 @@
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from community.reputation import reputation_accept_changed, reputation_vote_changed
@@ -176,22 +173,6 @@ def comment_delete(*, comment: Comment) -> None:
             deleted_at=timezone.now()
         ):
             transaction.on_commit(lambda: publisher.publish_comment_deleted(comment))
-
-
-def answer_notify_author(answer: Answer) -> None:
-    """E-mail the question's author. Run by the task queue (qa/tasks.py): a transport error
-    raises, so the queue tries again later."""
-    question = answer.question
-    author = question.author
-    if author.pk == answer.author_id or not author.email:
-        return
-    context = {"answer": answer, "question": question, "site_url": settings.SITE_URL}
-    send_mail(
-        subject=f"New answer to “{question.title[:80]}”",
-        message=render_to_string("qa/email/new_answer.txt", context),
-        from_email=None,
-        recipient_list=[author.email],
-    )
 
 
 def vote_set(*, user: AbstractBaseUser, target: Question | Answer, value: int) -> int:

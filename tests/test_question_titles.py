@@ -49,3 +49,15 @@ def test_answer_to_a_question_typed_with_crlf_sends_a_real_email(
     assert len(message) > 200
     assert mail.outbox[0].subject == "New answer to “Where did my e-mail go?”"
     assert "Spam box." in mail.outbox[0].body
+
+
+def test_a_title_stored_before_the_rule_still_makes_a_one_line_subject(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    question = Question.objects.create(
+        author=alice, title="Old title with\r\na line break", text="A question asked long ago."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = csrf_post(client_for(bob), f"/question/{question.pk}/", {"text": "An answer."})
+    assert response.status_code == 302
+    assert [m.subject for m in mail.outbox] == ["New answer to “Old title with a line break”"]
