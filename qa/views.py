@@ -1,6 +1,7 @@
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
@@ -200,6 +201,25 @@ def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
 COMMENTS_SHOWN = 5  # the rest wait behind "show N more"
 
 
+def _fragments(keys: dict, render: Callable[[list], dict], ttl: int) -> dict:
+    """HTML per item: `keys` maps each item to its cache key; what the cache does not hold is
+    rendered by `render(missing items)` (one call) and stored. A cache that fails is a miss."""
+    try:
+        cached = cache.get_many(list(keys.values()))
+    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
+        cached = {}
+    html = {item: cached[key] for item, key in keys.items() if key in cached}
+    missing = [item for item in keys if item not in html]
+    if missing:
+        fresh = render(missing)
+        try:
+            cache.set_many({keys[item]: fresh[item] for item in missing}, ttl)
+        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
+            pass
+        html.update(fresh)
+    return html
+
+
 def _digest(values: list) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
 
@@ -250,34 +270,27 @@ def comments_attach(question: Question, answers: list[Answer]) -> None:
         for key, pks in ids.items()
         if pks
     }
-    try:
-        cached = cache.get_many(list(keys.values()))
-    except Exception:  # a cache that cannot answer is a miss
-        cached = {}
-    missing = [key for key, cache_key in keys.items() if cache_key not in cached]
-    if missing:
+
+    def render(missing: list[tuple]) -> dict[tuple, str]:
         wanted = [pk for key in missing for pk in ids[key]]
         comments = Comment.objects.filter(pk__in=wanted).select_related("author__profile")
         by_pk = {comment.pk: comment for comment in comments}
-        fresh = {}
-        for key in missing:
-            fresh[keys[key]] = "".join(
+        return {
+            key: "".join(
                 render_to_string(
-                    "qa/_comment.html",
-                    {"comment": by_pk[pk], "hidden": n >= COMMENTS_SHOWN},
+                    "qa/_comment.html", {"comment": by_pk[pk], "hidden": n >= COMMENTS_SHOWN}
                 )
                 for n, pk in enumerate(ids[key])
                 if pk in by_pk
             )
-        try:
-            cache.set_many(fresh, COMMENT_FRAGMENT_TTL)
-        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
-            pass
-        cached.update(fresh)
+            for key in missing
+        }
+
+    html = _fragments(keys, render, COMMENT_FRAGMENT_TTL)
     for key, post in posts.items():
         post.comments_count = len(ids[key])
         post.comments_key = keys.get(key, "none")
-        post.comments_html = mark_safe(cached.get(keys.get(key), ""))  # noqa: S308 — our partials
+        post.comments_html = mark_safe(html.get(key, ""))  # noqa: S308 — our partials
 
 
 ANSWER_FRAGMENT_TTL = 3600  # also how long a changed author name or avatar may lag on an answer
@@ -288,8 +301,7 @@ def answers_attach_html(answers: list[Answer], question: Question) -> None:
 
     It is the same for every viewer, so it is cached under what it shows that can change:
     rating, correct mark, last edit, its author's reputation and its comments (comments_attach
-    runs first). One cache
-    round trip for the page; templates only for answers not cached yet.
+    runs first). One cache round trip for the page; templates only for answers not cached yet.
     """
     version = fragments_version()
     keys = {
@@ -300,19 +312,13 @@ def answers_attach_html(answers: list[Answer], question: Question) -> None:
         )
         for answer in answers
     }
-    try:
-        cached = cache.get_many(list(keys.values()))
-    except Exception:  # a cache that cannot answer is a miss
-        cached = {}
-    fresh = {}
+    by_pk = {answer.pk: answer for answer in answers}
+
+    def render(missing: list[int]) -> dict[int, str]:
+        for pk in missing:
+            by_pk[pk].question = question
+        return {pk: answer_html(by_pk[pk]) for pk in missing}
+
+    html = _fragments(keys, render, ANSWER_FRAGMENT_TTL)
     for answer in answers:
-        html = cached.get(keys[answer.pk])
-        if html is None:
-            answer.question = question
-            html = fresh[keys[answer.pk]] = answer_html(answer)
-        answer.html = mark_safe(html)  # noqa: S308 — our partial, rendered just now or cached
-    if fresh:
-        try:
-            cache.set_many(fresh, ANSWER_FRAGMENT_TTL)
-        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
-            pass
+        answer.html = mark_safe(html[answer.pk])  # noqa: S308 — our partial
