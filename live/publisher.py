@@ -13,7 +13,7 @@ import requests
 from django.conf import settings
 
 from . import messages
-from .channels import publish_url, question_channel
+from .channels import publish_url, question_channel, user_channel
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,13 @@ def encode(message: dict) -> bytes:
     return json.dumps(notice).encode()
 
 
-def publish(question_id: int, message: dict) -> bool:
-    """POST one JSON message to the question's channel; True when the comet server took it."""
+def publish_to(channels: list[str], message: dict) -> bool:
+    """POST one JSON message to one or several channels in one request; True when the comet
+    server took it."""
     if settings.LIVE_BACKEND == "off":
         return False
     try:
-        url = publish_url(question_channel(question_id))
+        url = publish_url(channels)
         response = _session.post(
             url,
             data=encode(message),
@@ -49,8 +50,44 @@ def publish(question_id: int, message: dict) -> bool:
             return False
         return True
     except (requests.RequestException, ValueError) as exc:
+        logger.warning("live publish to %s failed: %s", channels, exc)
+        return False
+
+
+def publish(question_id: int, message: dict) -> bool:
+    """POST one JSON message to the question's channel."""
+    try:
+        channel = question_channel(question_id)
+    except ValueError as exc:
         logger.warning("live publish for question %s failed: %s", question_id, exc)
         return False
+    return publish_to([channel], message)
+
+
+def publish_user(user_id: int, message: dict) -> bool:
+    """POST one JSON message to a member's private inbox channel."""
+    return publish_to([user_channel(user_id)], message)
+
+
+def subscriber_count(channel: str) -> int | None:
+    """How many subscribers the comet server holds on `channel` now (its own count: Nchan's
+    channel info, push-stream's channel statistics; a channel nobody has opened is 0), or None
+    when it cannot be asked."""
+    if settings.LIVE_BACKEND == "off":
+        return None
+    try:
+        response = _session.get(
+            publish_url(channel),
+            headers={"Accept": "application/json"},
+            timeout=settings.LIVE_PUBLISH_TIMEOUT,
+        )
+        if response.status_code == 404:
+            return 0
+        response.raise_for_status()
+        return max(0, int(response.json()["subscribers"]))
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        logger.warning("live subscriber count of %s failed: %s", channel, exc)
+        return None
 
 
 def _never_raises(func: Callable[..., bool]) -> Callable[..., bool]:
