@@ -50,7 +50,7 @@ class Crowd:
             parent, child = mp.Pipe()
             proc = mp.Process(
                 target=client_process,
-                args=(n, nginx.site_port, "/live/question/1", marker, probe, child),
+                args=(n, nginx.site_port, "/live/question-1", marker, probe, child),
             )
             proc.start()
             self.procs.append(proc)
@@ -125,7 +125,7 @@ def throughput(nodes: list[Nginx], messages: int, channels: int, readers: int = 
     from tests.live.harness import SSEClient
 
     clients = [
-        SSEClient("127.0.0.1", nodes[i % 2].site_port, f"/live/question/{i % channels + 1}").start()
+        SSEClient("127.0.0.1", nodes[i % 2].site_port, f"/live/question-{i % channels + 1}").start()
         for i in range(readers)
     ]
     for client in clients:

@@ -133,7 +133,7 @@ def main() -> int:
             parent, child = mp.Pipe()
             proc = mp.Process(
                 target=client_process,
-                args=(count, nginx.site_port, "/live/question/1", marker, probe, child),
+                args=(count, nginx.site_port, "/live/question-1", marker, probe, child),
             )
             proc.start()
             procs.append(proc)

@@ -7,6 +7,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from core.pagination import paginate
+from live.channels import UNANSWERED
 from qa.models import QUESTIONS_PER_PAGE
 
 from .models import ReputationEvent
@@ -46,7 +47,12 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE)
     rows = {q.pk: q for q in unanswered().filter(pk__in=page.object_list)}
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    context = {"page": page, "tab": "unanswered", "heading": "Unanswered questions"}
+    context = {
+        "page": page,
+        "tab": "unanswered",
+        "heading": "Unanswered questions",
+        "live_channels": [UNANSWERED],
+    }
     return render(request, "qa/question_list.html", context)
 
 

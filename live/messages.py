@@ -36,6 +36,7 @@ def _answer_message(answer: Answer) -> dict:
         "index": answer.index_on_page,
         "answers_count": count,
         "answers_label": answers_label(count),
+        "author": answer.author_id,
         "html": answer_html(answer),
     }
 
@@ -145,3 +146,30 @@ def answer_messages_after(question: Question, after: int, limit: int) -> tuple[l
         if size > CATCH_UP_HTML_CHARS and n < len(answers):
             return messages, True  # a reply of bounded size; the page asks again from here
     return messages, more
+
+
+# -- lists --------------------------------------------------------------------------------------
+def question_card_html(question: Question) -> str:
+    return render_to_string("qa/_question_card.html", {"q": question})
+
+
+def question_message(question: Question) -> dict:
+    """A new question, for the lists it belongs to: its card, from the partial the lists render.
+    `question` comes with its author's profile and tags (Question.objects.with_cards())."""
+    return {
+        "type": "question",
+        "id": question.pk,
+        "tags": [tag.pk for tag in question.tags.all()],
+        "html": question_card_html(question),
+    }
+
+
+def card_message(question: Question) -> dict:
+    """A card's numbers (votes, answers), from the partial the card renders them with."""
+    return {
+        "type": "card",
+        "id": question.pk,
+        "rating": question.rating,
+        "answers_count": question.answers_count,
+        "html": render_to_string("qa/_card_counts.html", {"q": question}),
+    }

@@ -12,8 +12,10 @@ from collections.abc import Callable
 import requests
 from django.conf import settings
 
+from qa.models import Question
+
 from . import messages
-from .channels import publish_url, question_channel, user_channel
+from .channels import list_channels, publish_url, question_channel, user_channel
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ def encode(message: dict) -> bytes:
     return json.dumps(notice).encode()
 
 
-def publish_to(channels: list[str], message: dict) -> bool:
+def publish_to(channels: list[str], message: dict, what: str = "") -> bool:
     """POST one JSON message to one or several channels in one request; True when the comet
     server took it."""
     if settings.LIVE_BACKEND == "off":
@@ -50,7 +52,7 @@ def publish_to(channels: list[str], message: dict) -> bool:
             return False
         return True
     except (requests.RequestException, ValueError) as exc:
-        logger.warning("live publish to %s failed: %s", channels, exc)
+        logger.warning("live publish for %s failed: %s", what or ",".join(channels), exc)
         return False
 
 
@@ -61,7 +63,7 @@ def publish(question_id: int, message: dict) -> bool:
     except ValueError as exc:
         logger.warning("live publish for question %s failed: %s", question_id, exc)
         return False
-    return publish_to([channel], message)
+    return publish_to([channel], message, what=f"question {question_id}")
 
 
 def publish_user(user_id: int, message: dict) -> bool:
@@ -158,3 +160,31 @@ def publish_correct(answer, correct: bool) -> bool:
     return publish(
         answer.question_id, {"type": "correct", "answer": answer.pk, "correct": bool(correct)}
     )
+
+
+def _question_lists(question_id: int):
+    """The question with what its card shows, and the list channels it is on (None: gone)."""
+    question = Question.objects.with_cards().filter(pk=question_id).first()
+    if question is None:
+        return None, []
+    tag_ids = [tag.pk for tag in question.tags.all()]
+    return question, list_channels(tag_ids=tag_ids, unanswered=True)
+
+
+@_never_raises
+def publish_new_question(question_id: int) -> bool:
+    """A new question's card to every list it belongs to: one publish to all their channels.
+    (The unanswered list takes it too: a new question has no answers.)"""
+    if settings.LIVE_BACKEND == "off":
+        return False
+    question, channels = _question_lists(question_id)
+    return publish_to(channels, messages.question_message(question)) if question else False
+
+
+@_never_raises
+def publish_card(question_id: int) -> bool:
+    """A question's numbers changed (a vote, an answer): its cards on every list show them."""
+    if settings.LIVE_BACKEND == "off":
+        return False
+    question, channels = _question_lists(question_id)
+    return publish_to(channels, messages.card_message(question)) if question else False

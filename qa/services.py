@@ -27,6 +27,8 @@ def question_create(
             author=author, title=title, text=text, text_html=text_html
         )
         question.tags.set(_tag_objects(tags))
+        # Its card to every list it belongs to (new, its tags, unanswered).
+        transaction.on_commit(lambda: publisher.publish_new_question(question.pk))
     return question
 
 
@@ -42,6 +44,8 @@ def answer_create(
         transaction.on_commit(lambda: tasks.answer_publish(answer.pk))
         # The e-mail leaves the request: queued for the worker (qa/tasks.py), retried there.
         transaction.on_commit(lambda: tasks.answer_notify_enqueue(answer.pk))
+        # Its question's card on the lists shows one answer more.
+        transaction.on_commit(lambda: publisher.publish_card(question.pk))
     return answer
 
 
@@ -150,6 +154,7 @@ def answer_delete(*, answer: Answer, by: AbstractBaseUser, deleted: bool = True)
                 transaction.on_commit(lambda: publisher.publish_answer_deleted(answer))
             else:
                 transaction.on_commit(lambda: publisher.publish_answer(answer.pk))
+            transaction.on_commit(lambda: publisher.publish_card(answer.question_id))
 
 
 def comment_create(*, post: Question | Answer, author: AbstractBaseUser, text: str) -> Comment:
@@ -214,6 +219,8 @@ def vote_set(*, user: AbstractBaseUser, target: Question | Answer, value: int) -
     rating = type(target).objects.values_list("rating", flat=True).get(pk=target.pk)
     if changed:  # a repeated click changes nothing: no message for every open page
         transaction.on_commit(lambda: publisher.publish_vote(kind, target, rating))
+        if kind == "question":  # and the question's cards on the lists
+            transaction.on_commit(lambda: publisher.publish_card(target.pk))
     return rating
 
 

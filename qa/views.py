@@ -18,6 +18,7 @@ from core import throttle
 from core.decorators import json_endpoint
 from core.forms import posted
 from core.pagination import paginate
+from live.channels import QUESTIONS, question_channel, tag_channel
 from live.messages import answer_html
 from live.views import since_ms
 
@@ -45,14 +46,21 @@ def _question_list(
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     return _question_list(
-        request, Question.objects.new(), "questions", {"tab": "new", "heading": "New questions"}
+        request,
+        Question.objects.new(),
+        "questions",
+        {"tab": "new", "heading": "New questions", "live_channels": [QUESTIONS]},
     )
 
 
 @require_GET
 def hot(request: HttpRequest) -> HttpResponse:
     return _question_list(
-        request, Question.objects.hot(), "questions", {"tab": "hot", "heading": "Hot questions"}
+        request,
+        Question.objects.hot(),
+        "questions",
+        # New questions are not put in a hot list's order; its cards' numbers stay live.
+        {"tab": "hot", "heading": "Hot questions", "live_channels": [QUESTIONS]},
     )
 
 
@@ -65,7 +73,12 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
         request,
         Question.objects.tagged(found) if found else Question.objects.none(),
         f"tag:{found.pk if found else 0}",
-        {"tab": "tag", "heading": f"Tagged “{name}”", "tag_name": name},
+        {
+            "tab": "tag",
+            "heading": f"Tagged “{name}”",
+            "tag_name": name,
+            "live_channels": [tag_channel(found.pk)] if found else [],
+        },
     )
 
 
@@ -126,6 +139,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "my_votes_json": json.dumps({str(pk): value for pk, value in my_votes.items()}),
             "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
             "can_delete_question": question.can_delete(request.user),
+            "live_channels": [question_channel(question.pk)],
             # Edits, comments and deletions after this are caught up from here (live.js).
             "live_since": since_ms(),
             # The newest answer of the whole question (not only of this page): live.js resumes

@@ -226,9 +226,16 @@ class Nginx:
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.status
 
+    def publish_many(self, channels: list[str], message: dict) -> int:
+        """One POST of one message to several channels (/pub/a/b, /pub?id=a/b)."""
+        return self.publish("/".join(channels), message)
+
     def subscribe(self, question_id: int, **kwargs) -> "SSEClient":
         """An EventSource-like reader on the public live URL of a question, already started."""
-        path = f"/live/question/{question_id}"
+        return self.subscribe_path(f"/live/question-{question_id}", **kwargs)
+
+    def subscribe_path(self, path: str, **kwargs) -> "SSEClient":
+        """An EventSource-like reader on any subscribe path, already started."""
         return SSEClient("127.0.0.1", self.site_port, path, **kwargs).start()
 
     def sync(self, channel: str, readers: list["SSEClient"], timeout: float = 10.0) -> None:
@@ -305,6 +312,15 @@ class SSEClient:
 
     def data(self) -> list[str]:
         return [event["data"] for event in self.events]
+
+    def wait_for(self, text: str, timeout: float = 5.0) -> list[str]:
+        """The events' data once one of them contains `text` (TimeoutError if none does)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in data for data in self.data()):
+                return self.data()
+            time.sleep(0.01)
+        raise TimeoutError(f"{self.path}: no event with {text!r} in {self.data()!r}")
 
     def _run(self) -> None:
         while not self._closed.is_set():

@@ -84,7 +84,7 @@ def test_the_publisher_is_unreachable_from_the_public_port(comet):
         response = requests.post(comet.site_url + path, data='{"n": 1}', timeout=2)
         assert response.status_code in (403, 404), path
     assert (
-        requests.post(f"{comet.site_url}/live/question/1", data="x", timeout=2).status_code == 403
+        requests.post(f"{comet.site_url}/live/question-1", data="x", timeout=2).status_code == 403
     )
     time.sleep(0.2)
     reader.close()

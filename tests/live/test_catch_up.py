@@ -136,12 +136,12 @@ def test_live_off_publishes_nothing(settings, alice, bob, django_capture_on_comm
         answer_create(question=question, author=bob, text="quiet")
     assert publisher.publish(question.pk, {"type": "x"}) is False
     page = client_for().get(f"/question/{question.pk}/").content.decode()
-    assert "data-subscribe-url" not in page and "live.js" not in page
+    assert "data-live-subscribe" not in page and "live.js" not in page
 
 
 def test_services_publish_after_commit(nchan, alice, bob, django_capture_on_commit_callbacks):
     question = make_question(alice)
-    reader = SSEClient("127.0.0.1", nchan.site_port, f"/live/question/{question.pk}").start()
+    reader = SSEClient("127.0.0.1", nchan.site_port, f"/live/question-{question.pk}").start()
     nchan.sync(f"question-{question.pk}", [reader])
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -194,7 +194,7 @@ def question_of_someone_else(cluster: Cluster) -> int:
 
 def reader(cluster: Cluster, node: int, question_id: int) -> SSEClient:
     port = cluster.ports[f"NODE{node}_PORT"]
-    client = SSEClient("127.0.0.1", port, f"/live/question/{question_id}").start()
+    client = SSEClient("127.0.0.1", port, f"/live/question-{question_id}").start()
     client.wait_connected(10)
     time.sleep(0.3)  # subscribed across the node's workers and to Redis
     return client

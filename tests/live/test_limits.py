@@ -34,7 +34,7 @@ def test_refused_live_connections_add_no_error_log_lines():
         before = _error_lines(nginx)
         with requests.Session() as session:
             statuses = [
-                session.get(f"{nginx.site_url}/live/question/44", timeout=2).status_code
+                session.get(f"{nginx.site_url}/live/question-44", timeout=2).status_code
                 for _ in range(100)
             ]
         assert statuses == [429] * 100
