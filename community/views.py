@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.pagination import paginate
@@ -46,7 +47,7 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE)
     rows = {q.pk: q for q in unanswered().filter(pk__in=page.object_list)}
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    context = {"page": page, "tab": "unanswered", "heading": "Unanswered questions"}
+    context = {"page": page, "tab": "unanswered", "heading": _("Unanswered questions")}
     return render(request, "qa/question_list.html", context)
 
 

@@ -3,7 +3,7 @@
 // any error the EventSource is closed and a new one opened (so no Last-Event-ID is ever sent,
 // see deploy/nginx/nchan.conf), and the page fetches what it missed from
 // /question/<id>/live/?after=<highest answer id seen>. Every answer is shown once: by id.
-import { addComment, fromPartial, revealOwned, updateMoreButton } from "./owner.js";
+import { addComment, fromPartial, pluralLabel, revealOwned, updateMoreButton } from "./owner.js";
 import { setCorrect } from "./votes.js";
 
 const root = document.getElementById("question-page");
@@ -19,7 +19,6 @@ function startLive(root) {
   const heading = document.getElementById("answers-heading");
   const bar = document.getElementById("new-answers-bar");
   const barLink = document.getElementById("new-answers-link");
-  const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 
   const known = new Set(); // answers on this page or announced by the bar
   document.querySelectorAll("#answers .answer[data-answer-id]").forEach((el) => {
@@ -58,8 +57,7 @@ function startLive(root) {
     if (!bar || !barLink || pending.length === 0) return;
     const first = pending[0];
     const n = pending.length;
-    const label = bar.dataset[`label${plurals.select(n) === "one" ? "One" : "Other"}`] || "{n}";
-    barLink.textContent = label.replace("{n}", String(n));
+    barLink.textContent = pluralLabel(bar, "label", n);
     const url = new URL(window.location.href);
     url.searchParams.set("page", String(first.page));
     url.hash = `answer-${first.id}`;
