@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import requests
 from django.conf import settings
+from django.utils import translation
 
 from . import messages
 from .channels import publish_url, question_channel
@@ -36,6 +37,10 @@ def publish(question_id: int, message: dict) -> bool:
     """POST one JSON message to the question's channel; True when the comet server took it."""
     if settings.LIVE_BACKEND == "off":
         return False
+    # Words (partials, labels) are in the language of whoever caused the message; a page in
+    # another language fetches the event from the catch-up endpoint in its own (live.js).
+    if "html" in message or "answers_label" in message:
+        message = {**message, "lang": translation.get_language() or settings.LANGUAGE_CODE}
     try:
         url = publish_url(question_channel(question_id))
         response = _session.post(

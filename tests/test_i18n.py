@@ -2,8 +2,11 @@
 footer's switcher; the ru pages hold no English left untranslated; plurals, dates and
 relative times are Russian; cached fragments never cross languages."""
 
+import http.server
 import io
+import json
 import re
+import threading
 from html.parser import HTMLParser
 
 import pytest
@@ -374,3 +377,41 @@ def test_the_new_answer_mail_is_in_the_sites_language(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject.startswith("New answer to")
     assert "answered your question" in mail.outbox[0].body
+
+
+def test_a_live_message_says_its_language(settings, alice, bob, django_capture_on_commit_callbacks):
+    """A pushed partial is in the poster's language; live.js fetches the event in its own
+    page's language when they differ (the catch-up endpoint renders for the reader)."""
+    bodies = []
+
+    class Publisher(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 — http.server's API
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Publisher)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.LIVE_BACKEND = "nchan"
+    settings.LIVE_PUBLISH_URL = f"http://127.0.0.1:{server.server_port}"
+    question = make_question(alice)
+    try:
+        for headers, lang, label in ((RU, "ru", "1 ответ"), (EN, "en", "2 answers")):
+            with django_capture_on_commit_callbacks(execute=True):
+                csrf_post(
+                    client_for(bob), question.get_absolute_url(), {"text": "Ответ."}, **headers
+                )
+            assert bodies[-1]["type"] == "answer" and bodies[-1]["lang"] == lang
+            assert bodies[-1]["answers_label"] == label
+        # The catch-up endpoint speaks the reader's language, whoever posted.
+        catch_up = client_for().get(f"/question/{question.pk}/live/?after=0", **RU).json()
+        assert catch_up["answers_label"] == "2 ответа"
+        assert "lang" not in catch_up["messages"][0]
+        assert "ответ дан" in catch_up["messages"][1]["html"]
+    finally:
+        server.shutdown()
+        server.server_close()

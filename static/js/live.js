@@ -129,8 +129,14 @@ function startLive(root) {
     document.getElementById("deleted-live-banner")?.classList.toggle("d-none", msg.deleted !== true);
   }
 
+  // Messages with words (partials, labels) are in the language of whoever caused them; in
+  // another language than this page's, the event is fetched in ours from the catch-up endpoint.
+  const WORDED = new Set(["answer", "edit", "comment", "answer_deleted"]);
+  const pageLang = document.documentElement.lang || "";
+
   function handle(msg) {
     if (!msg || typeof msg !== "object") return;
+    if (msg.lang && msg.lang !== pageLang && WORDED.has(msg.type)) { catchUp(); return; }
     if (msg.type === "answer") onAnswer(msg);
     else if (msg.type === "vote") onVote(msg);
     else if (msg.type === "correct") setCorrect(Number(msg.answer), msg.correct === true);
