@@ -37,10 +37,6 @@ def publish(question_id: int, message: dict) -> bool:
     """POST one JSON message to the question's channel; True when the comet server took it."""
     if settings.LIVE_BACKEND == "off":
         return False
-    # Words (partials, labels) are in the language of whoever caused the message; a page in
-    # another language fetches the event from the catch-up endpoint in its own (live.js).
-    if "html" in message or "answers_label" in message:
-        message = {**message, "lang": translation.get_language() or settings.LANGUAGE_CODE}
     try:
         url = publish_url(question_channel(question_id))
         response = _session.post(
@@ -77,7 +73,13 @@ def _publish_built(build: Callable[..., dict | None], *args) -> bool:
     if settings.LIVE_BACKEND == "off":
         return False
     message = build(*args)
-    return publish(message["question"], message) if message else False
+    if not message:
+        return False
+    # Words (partials, labels) are in the language of whoever caused the message; a page in
+    # another language fetches the event from the catch-up endpoint in its own (live.js).
+    if "html" in message or "answers_label" in message:
+        message = {**message, "lang": translation.get_language() or settings.LANGUAGE_CODE}
+    return publish(message["question"], message)
 
 
 @_never_raises
