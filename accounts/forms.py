@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from .images import avatar_reencode
 from .models import Profile
@@ -26,8 +27,8 @@ class AvatarField(forms.ImageField):
         return upload
 
 
-EMAIL_TAKEN = "An account with this e-mail already exists. If it is yours, log in instead."
-USERNAME_TAKEN = "A user with that username already exists."
+EMAIL_TAKEN = _("An account with this e-mail already exists. If it is yours, log in instead.")
+USERNAME_TAKEN = _("A user with that username already exists.")
 
 
 def email_taken(email: str, *, owner=None) -> bool:
@@ -58,7 +59,7 @@ def signup_attempt_notify(email: str) -> None:
     context = {"user": owner, "site_url": settings.SITE_URL}
     try:
         send_mail(
-            subject="Someone tried to sign up to AskMe with your e-mail address",
+            subject=str(_("Someone tried to sign up to AskMe with your e-mail address")),
             message=render_to_string("accounts/email/signup_attempt.txt", context),
             from_email=None,
             recipient_list=[owner.email],
@@ -85,11 +86,13 @@ class SignupForm(UserCreationForm):
         username = super().clean_username()
         # "." and ".." would give profile URLs (/user/../) that browsers rewrite away.
         if username and not re.search(r"[^\W_]", username):
-            raise forms.ValidationError("A username needs at least one letter or digit.")
+            raise forms.ValidationError(_("A username needs at least one letter or digit."))
         if username and username.lower().startswith(DELETED_PREFIX):
             # Deleted accounts are renamed deleted-<id> (accounts.services.account_delete).
             raise forms.ValidationError(
-                f"Usernames starting with “{DELETED_PREFIX}” are reserved.", code="reserved"
+                _("Usernames starting with “%(prefix)s” are reserved."),
+                params={"prefix": DELETED_PREFIX},
+                code="reserved",
             )
         return username
 
@@ -124,7 +127,7 @@ class ProfileForm(forms.Form):
     email = forms.EmailField()
     display_name = forms.CharField(max_length=60, required=False)
     avatar = AvatarField(required=False)
-    remove_avatar = forms.BooleanField(required=False, label="Use the default avatar")
+    remove_avatar = forms.BooleanField(required=False, label=_("Use the default avatar"))
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
@@ -161,8 +164,8 @@ class AccountDeleteForm(forms.Form):
 
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
     confirm = forms.BooleanField(
-        label="I understand that this cannot be undone",
-        error_messages={"required": "Tick the box to confirm."},
+        label=_("I understand that this cannot be undone"),
+        error_messages={"required": _("Tick the box to confirm.")},
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -172,5 +175,5 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if self.user is None or not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.", code="password_incorrect")
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
         return password

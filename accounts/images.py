@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -44,7 +45,7 @@ def max_pixels(fmt: str) -> int:
 def avatar_reencode(upload) -> ContentFile:
     if upload.size > settings.AVATAR_MAX_BYTES:
         raise ValidationError(
-            "The image is too large (%(size)d KB); the limit is %(limit)d KB.",
+            _("The image is too large (%(size)d KB); the limit is %(limit)d KB."),
             params={"size": upload.size // 1024, "limit": settings.AVATAR_MAX_BYTES // 1024},
             code="too_large",
         )
@@ -56,17 +57,20 @@ def avatar_reencode(upload) -> ContentFile:
             in_full = decoded_in_full(probe)
             probe.verify()
         if fmt not in ALLOWED_FORMATS:
-            raise ValidationError("Upload a JPEG, PNG, GIF or WebP image.", code="format")
+            raise ValidationError(_("Upload a JPEG, PNG, GIF or WebP image."), code="format")
         if max(width, height) > settings.AVATAR_MAX_SIDE:
             raise ValidationError(
-                "The image is %(w)d×%(h)d px; at most %(max)d px a side, please.",
+                _("The image is %(w)d×%(h)d px; at most %(max)d px a side, please."),
                 params={"w": width, "h": height, "max": settings.AVATAR_MAX_SIDE},
                 code="too_many_pixels",
             )
         if in_full and width * height > max_pixels(fmt):
             raise ValidationError(
-                "The image is %(w)d×%(h)d px (%(mp).1f megapixels); a %(fmt)s avatar can have "
-                "at most %(max).1f megapixels. Scale it down, or save it as a baseline JPEG.",
+                _(
+                    "The image is %(w)d×%(h)d px (%(mp).1f megapixels); a %(fmt)s avatar can "
+                    "have at most %(max).1f megapixels. Scale it down, or save it as a baseline "
+                    "JPEG."
+                ),
                 params={
                     "w": width,
                     "h": height,
@@ -98,5 +102,7 @@ def avatar_reencode(upload) -> ContentFile:
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError("This file is not an image we can read.", code="not_image") from None
+        raise ValidationError(
+            _("This file is not an image we can read."), code="not_image"
+        ) from None
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

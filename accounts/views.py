@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
@@ -56,8 +58,14 @@ def login_locked_out(request: HttpRequest, response=None, credentials=None) -> H
             "form": LoginForm(request, initial={"username": username}),
             "continue": next_path(request),
             "refused": (
-                "Too many failed log-in attempts for this account or from your network. "
-                f"Logging in is paused for {minutes} minutes; please try again after that."
+                ngettext(
+                    "Too many failed log-in attempts for this account or from your network. "
+                    "Logging in is paused for %(minutes)d minute; please try again after that.",
+                    "Too many failed log-in attempts for this account or from your network. "
+                    "Logging in is paused for %(minutes)d minutes; please try again after that.",
+                    minutes,
+                )
+                % {"minutes": minutes}
             ),
         },
         status=429,
@@ -89,7 +97,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     user = form.save() if request.method == "POST" and form.is_valid() else None
     if user is not None:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to AskMe, {user.username}!")
+        messages.success(request, _("Welcome to AskMe, %(name)s!") % {"name": user.username})
         return redirect_next(request)
     if form.has_error("email", "email_taken"):
         signup_attempt_notify(form.data.get("email", ""))
@@ -124,7 +132,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             return refused(request, "accounts/profile_edit.html", {**context, "form": form}, wait)
     form = ProfileForm(posted(request), posted_files(request), user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid() and form.save() is not None:
-        messages.success(request, "Profile saved.")
+        messages.success(request, _("Profile saved."))
         return redirect("profile_edit")
     return render(
         request,
@@ -222,7 +230,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)  # keeps this session logged in, ends the others
-        messages.success(self.request, "Your password has been changed.")
+        messages.success(self.request, _("Your password has been changed."))
         return response
 
     def form_invalid(self, form) -> HttpResponse:
@@ -255,7 +263,9 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             account_delete(user=request.user)
             logout(request)
-            messages.success(request, "Your account has been deleted. Your posts stay, unsigned.")
+            messages.success(
+                request, _("Your account has been deleted. Your posts stay, unsigned.")
+            )
             return redirect("index")
     return render(
         request,

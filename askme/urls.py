@@ -8,7 +8,9 @@ urlpatterns = [
     path("", include("live.urls")),
     path("", include("search.urls")),
     path("", include("community.urls")),
-    path("admin/", admin.site.urls),  # moderation, for staff (community/admin.py)
+    path("admin/", admin.site.urls),
+    # The footer's language switcher posts here (Django's set_language: a cookie, then `next`).
+    path("i18n/", include("django.conf.urls.i18n")),  # moderation, for staff (community/admin.py)
 ]
 
 if settings.DEBUG:

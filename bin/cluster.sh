@@ -57,6 +57,7 @@ with psycopg.connect("postgres://postgres@127.0.0.1:$PGPORT/postgres", autocommi
 PYEOF
   VAR_DIR="$CLUSTER_DIR" bin/memcached.sh start "$MC_PORT"
   VAR_DIR="$CLUSTER_DIR" bin/redis.sh start "$REDIS_PORT"
+  $PY manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
   $PY manage.py migrate --noinput -v0
   $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty
   $PY manage.py refresh_sidebar --force

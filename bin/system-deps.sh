@@ -2,7 +2,8 @@
 # Install the Debian packages AskMe needs when they are missing (as root), or say which are.
 # Usage: bin/system-deps.sh run|test|cluster
 set -euo pipefail
-run_pkgs=(nginx libnginx-mod-nchan cron)
+# gettext: msgfmt, which `manage.py compilemessages` runs on the ru catalog (make up, tests).
+run_pkgs=(nginx libnginx-mod-nchan cron gettext)
 # `make cluster` (two nodes on one machine): shared PostgreSQL, memcached and Redis (Nchan's).
 cluster_pkgs=("${run_pkgs[@]}" postgresql memcached redis-server)
 test_pkgs=("${cluster_pkgs[@]}" chromium)

@@ -7,6 +7,9 @@ mkdir -p "$VAR_DIR/run"
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The translations the pages are rendered with (tests/conftest.py compiles them too, for a
+# plain pytest run).
+.venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 run_pytest() {
   local label=$1; shift

@@ -29,6 +29,7 @@ if [[ "${CACHE_URL:-}" =~ ^(py)?memcached?://(127\.0\.0\.1|localhost):([0-9]+)/?
   fi
 fi
 
+$PY manage.py compilemessages --ignore=.venv --ignore=node_modules -v0  # locale/*.po → .mo (GNU gettext)
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py fill_db "${DEMO_RATIO:-20}" --if-empty

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReputationEvent(models.Model):
@@ -12,11 +14,11 @@ class ReputationEvent(models.Model):
     """
 
     REASONS = {
-        "upvote": "upvote",
-        "downvote": "downvote",
-        "downvote_cast": "you voted an answer down",
-        "accepted": "answer accepted",
-        "accept_given": "you accepted an answer",
+        "upvote": _("upvote"),
+        "downvote": _("downvote"),
+        "downvote_cast": _("you voted an answer down"),
+        "accepted": _("answer accepted"),
+        "accept_given": _("you accepted an answer"),
     }
 
     user = models.ForeignKey(
@@ -44,18 +46,18 @@ class ReputationEvent(models.Model):
     @property
     def label(self) -> str:
         text = self.REASONS.get(self.reason, self.reason)
-        return f"{text} (undone)" if self.undone else text
+        return _("%(reason)s (undone)") % {"reason": text} if self.undone else str(text)
 
 
 class Flag(models.Model):
     """A member's report that a post needs a moderator; kept after handling, as the record."""
 
     REASONS = {
-        "spam": "spam",
-        "rude": "rude or abusive",
-        "improve": "needs improvement",
+        "spam": pgettext_lazy("flag reason", "spam"),
+        "rude": pgettext_lazy("flag reason", "rude or abusive"),
+        "improve": pgettext_lazy("flag reason", "needs improvement"),
     }
-    OUTCOMES = {"deleted": "post deleted", "dismissed": "dismissed"}
+    OUTCOMES = {"deleted": _("post deleted"), "dismissed": _("dismissed")}
 
     question = models.ForeignKey(
         "qa.Question", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import throttle
@@ -26,7 +28,10 @@ class FlagForm(forms.Form):
     reason = forms.ChoiceField(
         choices=list(Flag.REASONS.items()),
         widget=forms.RadioSelect,
-        error_messages={"required": "Pick a reason.", "invalid_choice": "Pick a reason."},
+        error_messages={
+            "required": gettext_lazy("Pick a reason."),
+            "invalid_choice": gettext_lazy("Pick a reason."),
+        },
     )
 
 
@@ -49,9 +54,9 @@ def _flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     form = FlagForm(posted(request))
     if request.method == "POST":
         if post.author_id == request.user.pk:
-            form.add_error(None, "You cannot flag your own post; edit or delete it instead.")
+            form.add_error(None, _("You cannot flag your own post; edit or delete it instead."))
         elif post.is_deleted:
-            form.add_error(None, "This post was deleted already.")
+            form.add_error(None, _("This post was deleted already."))
         if form.is_valid():
             wait = throttle.hit("flag", f"user-{request.user.pk}")
             if wait is not None:
@@ -59,9 +64,9 @@ def _flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         if form.is_valid():
             flag = flag_create(post=post, reporter=request.user, reason=form.cleaned_data["reason"])
             text = (
-                "Thanks: the moderators will look at it."
+                _("Thanks: the moderators will look at it.")
                 if flag
-                else "You flagged this post already; the moderators have it."
+                else _("You flagged this post already; the moderators have it.")
             )
             if wants_json(request):
                 return JsonResponse({"flagged": True, "message": text})
@@ -92,7 +97,7 @@ def answer_flag(request: HttpRequest, answer_id: int) -> HttpResponse:
 
 def _staff(request: HttpRequest) -> None:
     if not request.user.is_staff:
-        raise PermissionDenied("The moderation queue is for moderators (staff) only.")
+        raise PermissionDenied(_("The moderation queue is for moderators (staff) only."))
 
 
 @login_required
@@ -150,10 +155,19 @@ def flag_handle(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     post = get_object_or_404(model.all_objects, pk=pk)
     action = request.POST.get("action")
     if action not in ("delete", "dismiss"):
-        messages.error(request, "Choose delete or dismiss.")
+        messages.error(request, _("Choose delete or dismiss."))
         return redirect("flag_queue")
     outcome = "deleted" if action == "delete" else "dismissed"
     count = flags_handle(post=post, by=request.user, outcome=outcome)
-    done = "Post deleted" if outcome == "deleted" else "Flags dismissed"
-    messages.success(request, f"{done}; {count} flag{'s' if count != 1 else ''} closed.")
+    if outcome == "deleted":
+        text = ngettext(
+            "Post deleted; %(count)d flag closed.", "Post deleted; %(count)d flags closed.", count
+        )
+    else:
+        text = ngettext(
+            "Flags dismissed; %(count)d flag closed.",
+            "Flags dismissed; %(count)d flags closed.",
+            count,
+        )
+    messages.success(request, text % {"count": count})
     return redirect("flag_queue")

@@ -6,16 +6,19 @@ sentence that says the threshold, shown instead of a bare 403.
 """
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 PRESETS: dict[str, dict[str, int]] = {
     "open": {"vote_up": 1, "vote_down": 1, "comment": 1, "edit": 2000},
     "strict": {"vote_up": 1, "vote_down": 125, "comment": 50, "edit": 2000},
 }
 WHAT = {
-    "vote_up": "Voting up",
-    "vote_down": "Voting down",
-    "comment": "Commenting on other people's posts",
-    "edit": "Editing other people's posts",
+    "vote_up": gettext_lazy("Voting up"),
+    "vote_down": gettext_lazy("Voting down"),
+    "comment": gettext_lazy("Commenting on other people's posts"),
+    "edit": gettext_lazy("Editing other people's posts"),
 }
 
 
@@ -33,7 +36,7 @@ def privilege_refusal(user, action: str, post=None) -> str | None:
     have = user.profile.reputation_shown
     if have >= needed:
         return None
-    return (
-        f"{WHAT[action]} needs {needed:,} reputation; you have {have:,}. "
-        "Reputation comes from upvotes on your questions and answers and from accepted answers."
-    )
+    return _(
+        "%(what)s needs %(needed)s reputation; you have %(have)s. Reputation comes from "
+        "upvotes on your questions and answers and from accepted answers."
+    ) % {"what": WHAT[action], "needed": intcomma(needed), "have": intcomma(have)}

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.pagination import paginate
@@ -50,7 +51,7 @@ def unanswered_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "tab": "unanswered",
-        "heading": "Unanswered questions",
+        "heading": _("Unanswered questions"),
         "live_channels": [UNANSWERED],
     }
     return render(request, "qa/question_list.html", context)

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils.translation import gettext as _
 
 
 def json_endpoint(methods: tuple[str, ...] = ("POST",), login: bool = True) -> Callable:
@@ -13,15 +14,15 @@ def json_endpoint(methods: tuple[str, ...] = ("POST",), login: bool = True) -> C
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in methods:
-                response = JsonResponse({"error": "method not allowed"}, status=405)
+                response = JsonResponse({"error": _("method not allowed")}, status=405)
                 response["Allow"] = ", ".join(methods)
                 return response
             if login and not request.user.is_authenticated:
-                return JsonResponse({"error": "log in first"}, status=401)
+                return JsonResponse({"error": _("Log in first.")}, status=401)
             try:
                 return view(request, *args, **kwargs)
             except Http404:
-                return JsonResponse({"error": "not found"}, status=404)
+                return JsonResponse({"error": _("not found")}, status=404)
 
         return wrapped
 
@@ -44,7 +45,7 @@ def form_or_json_endpoint(view: Callable) -> Callable:
         as_json = wants_json(request)
         if request.method != "POST":
             response = (
-                JsonResponse({"error": "method not allowed"}, status=405)
+                JsonResponse({"error": _("method not allowed")}, status=405)
                 if as_json
                 else HttpResponseNotAllowed(["POST"])
             )
@@ -52,14 +53,14 @@ def form_or_json_endpoint(view: Callable) -> Callable:
             return response
         if not request.user.is_authenticated:
             if as_json:
-                return JsonResponse({"error": "log in first"}, status=401)
+                return JsonResponse({"error": _("Log in first.")}, status=401)
             back = urlsplit(request.headers.get("referer", "")).path or "/"
             return redirect_to_login(back, redirect_field_name="continue")
         try:
             return view(request, *args, **kwargs)
         except Http404:
             if as_json:
-                return JsonResponse({"error": "not found"}, status=404)
+                return JsonResponse({"error": _("not found")}, status=404)
             raise
 
     return wrapped

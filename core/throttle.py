@@ -19,6 +19,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,19 @@ def user_key(request: HttpRequest) -> str:
 
 def wait_message(seconds: int) -> str:
     minutes = (seconds + 59) // 60
-    wait = f"{seconds} seconds" if seconds < 90 else f"{minutes} minutes"
-    return f"You are doing that too often. Please wait {wait} and try again."
+    if seconds < 90:
+        text = ngettext(
+            "You are doing that too often. Please wait %(n)d second and try again.",
+            "You are doing that too often. Please wait %(n)d seconds and try again.",
+            seconds,
+        )
+        return text % {"n": seconds}
+    text = ngettext(
+        "You are doing that too often. Please wait %(n)d minute and try again.",
+        "You are doing that too often. Please wait %(n)d minutes and try again.",
+        minutes,
+    )
+    return text % {"n": minutes}
 
 
 def allow(request: HttpRequest, scope: str, form: forms.Form, field: str | None = None) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import requests
 from django.conf import settings
+from django.utils import translation
 
 from qa.models import Question
 
@@ -111,7 +112,13 @@ def _publish_built(build: Callable[..., dict | None], *args) -> bool:
     if settings.LIVE_BACKEND == "off":
         return False
     message = build(*args)
-    return publish(message["question"], message) if message else False
+    if not message:
+        return False
+    # Words (partials, labels) are in the language of whoever caused the message; a page in
+    # another language fetches the event from the catch-up endpoint in its own (live.js).
+    if "html" in message or "answers_label" in message:
+        message = {**message, "lang": translation.get_language() or settings.LANGUAGE_CODE}
+    return publish(message["question"], message)
 
 
 @_never_raises
@@ -162,6 +169,11 @@ def publish_correct(answer, correct: bool) -> bool:
     )
 
 
+def _with_lang(message: dict) -> dict:
+    """The language a message's words are in (see _publish_built)."""
+    return {**message, "lang": translation.get_language() or settings.LANGUAGE_CODE}
+
+
 def _question_lists(question_id: int):
     """The question with what its card shows, and the list channels it is on (None: gone)."""
     question = Question.objects.with_cards().filter(pk=question_id).first()
@@ -178,7 +190,9 @@ def publish_new_question(question_id: int) -> bool:
     if settings.LIVE_BACKEND == "off":
         return False
     question, channels = _question_lists(question_id)
-    return publish_to(channels, messages.question_message(question)) if question else False
+    return (
+        publish_to(channels, _with_lang(messages.question_message(question))) if question else False
+    )
 
 
 @_never_raises
@@ -187,4 +201,4 @@ def publish_card(question_id: int) -> bool:
     if settings.LIVE_BACKEND == "off":
         return False
     question, channels = _question_lists(question_id)
-    return publish_to(channels, messages.card_message(question)) if question else False
+    return publish_to(channels, _with_lang(messages.card_message(question))) if question else False

@@ -3,6 +3,7 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .markdown import MarkdownTooComplex, render_markdown
 from .models import MAX_TAGS, Comment, validate_tag_name
@@ -52,13 +53,15 @@ class AskForm(MarkdownFormMixin, forms.Form):
     tags = forms.CharField(
         max_length=200,
         required=False,
-        help_text="Up to 3 tags, separated by commas or spaces, e.g. “python django”.",
+        help_text=_("Up to 3 tags, separated by commas or spaces, e.g. “python django”."),
     )
 
     def clean_tags(self) -> list[str]:
         names = parse_tags(self.cleaned_data["tags"])
         if len(names) > MAX_TAGS:
-            raise ValidationError(f"At most {MAX_TAGS} tags, please.", code="too_many_tags")
+            raise ValidationError(
+                _("At most %(max)d tags, please."), params={"max": MAX_TAGS}, code="too_many_tags"
+            )
         errors = []
         for name in names:
             try:
@@ -91,7 +94,7 @@ SUMMARY_FIELD = {
     "max_length": 200,
     "required": False,
     "strip": True,
-    "help_text": "Optional: what you changed and why, in one line.",
+    "help_text": _("Optional: what you changed and why, in one line."),
 }
 
 
@@ -109,5 +112,5 @@ class CommentForm(forms.Form):
         max_length=Comment.MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="`code` and [links](https://…) work; no images.",
+        help_text=_("`code` and [links](https://…) work; no images."),
     )

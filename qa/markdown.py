@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import nh3
 from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
@@ -102,12 +103,14 @@ def render_markdown(text: str) -> str:
         html = None
     if html is None or time.thread_time() - started > RENDER_BUDGET:
         raise MarkdownTooComplex(
-            "This text is too complex to format (deeply nested brackets, emphasis or images). "
-            "Simplify its Markdown or put code in a code block."
+            _(
+                "This text is too complex to format (deeply nested brackets, emphasis or "
+                "images). Simplify its Markdown or put code in a code block."
+            )
         )
     if len(html) > MAX_HTML_CHARS:
         raise MarkdownTooComplex(
-            "This text makes too much HTML when formatted (very long links?). Shorten it."
+            _("This text makes too much HTML when formatted (very long links?). Shorten it.")
         )
     return html
 

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from core.counts import counts_invalidate
 
@@ -24,7 +25,7 @@ ANSWERS_PER_PAGE = 30
 def validate_tag_name(name: str) -> None:
     if not TAG_RE.match(name):
         raise ValidationError(
-            "Tag “%(name)s” is not valid: use 1–32 lower-case letters, digits or + # . -",
+            _("Tag “%(name)s” is not valid: use 1–32 lower-case letters, digits or + # . -"),
             params={"name": name},
             code="invalid_tag",
         )

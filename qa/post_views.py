@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community.privileges import privilege_refusal
@@ -130,7 +131,7 @@ def answer_revisions(request: HttpRequest, answer_id: int) -> HttpResponse:
 def _comment_add(request: HttpRequest, post: Question | Answer, back: str) -> HttpResponse:
     form = CommentForm(request.POST)
     if post.is_deleted:
-        form.add_error(None, "This post was deleted.")
+        form.add_error(None, _("This post was deleted."))
     refusal = privilege_refusal(request.user, "comment", post)  # community/privileges.py
     if refusal:
         form.add_error(None, refusal)
@@ -146,7 +147,9 @@ def _comment_add(request: HttpRequest, post: Question | Answer, back: str) -> Ht
         errors = [e for field in form.errors.values() for e in field]
         if wants_json(request):
             return JsonResponse({"errors": form.errors, "error": " ".join(errors)}, status=400)
-        messages.error(request, "Your comment was not saved: " + " ".join(errors))
+        messages.error(
+            request, _("Your comment was not saved: %(errors)s") % {"errors": " ".join(errors)}
+        )
         return redirect(back)
     comment = comment_create(post=post, author=request.user, text=form.cleaned_data["text"])
     if wants_json(request):
@@ -175,7 +178,7 @@ def _done(request: HttpRequest, payload: dict, back: str) -> HttpResponse:
 def comment_delete_view(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.visible().select_related("question"), pk=comment_id)
     if not comment.can_delete(request.user):
-        return _refused(request, "Only its author can delete a comment.")
+        return _refused(request, _("Only its author can delete a comment."))
     comment_delete(comment=comment)
     return _done(request, {"deleted": True}, comment.question.get_absolute_url())
 
@@ -186,7 +189,7 @@ def question_delete_view(request: HttpRequest, question_id: int) -> HttpResponse
     if not question.can_delete(request.user):
         return _refused(
             request,
-            "You can delete your question only while none of its answers has a positive score.",
+            _("You can delete your question only while none of its answers has a positive score."),
         )
     question_delete(question=question, by=request.user)
     return _done(request, {"deleted": True}, "/")
@@ -196,7 +199,7 @@ def question_delete_view(request: HttpRequest, question_id: int) -> HttpResponse
 def answer_delete_view(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = _visible(Answer, answer_id, request.user)
     if not answer.can_delete(request.user):
-        return _refused(request, "Only the author can delete this answer.")
+        return _refused(request, _("Only the author can delete this answer."))
     answer_delete(answer=answer, by=request.user)
     return _done(request, {"deleted": True}, answer.question.get_absolute_url())
 
@@ -204,7 +207,7 @@ def answer_delete_view(request: HttpRequest, answer_id: int) -> HttpResponse:
 @form_or_json_endpoint
 def question_undelete_view(request: HttpRequest, question_id: int) -> HttpResponse:
     if not request.user.is_staff:
-        return _refused(request, "Only moderators can undelete.")
+        return _refused(request, _("Only moderators can undelete."))
     question = get_object_or_404(Question.all_objects, pk=question_id)
     question_delete(question=question, by=request.user, deleted=False)
     return _done(request, {"deleted": False}, question.get_absolute_url())
@@ -213,7 +216,7 @@ def question_undelete_view(request: HttpRequest, question_id: int) -> HttpRespon
 @form_or_json_endpoint
 def answer_undelete_view(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not request.user.is_staff:
-        return _refused(request, "Only moderators can undelete.")
+        return _refused(request, _("Only moderators can undelete."))
     answer = get_object_or_404(Answer.all_objects, pk=answer_id)
     answer_delete(answer=answer, by=request.user, deleted=False)
     return _done(request, {"deleted": False}, answer.question.get_absolute_url())

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from live import publisher
@@ -34,13 +34,17 @@ def answer_notify_author(answer: Answer) -> None:
     if author.pk == answer.author_id or not author.email:
         return
     context = {"answer": answer, "question": question, "site_url": settings.SITE_URL}
-    send_mail(
+    # The same words whether the worker or the request sends it: the site's language (we do
+    # not know the reader's; the page they asked from chose it for that request only).
+    with translation.override(settings.LANGUAGE_CODE):
         # Titles are one line since qa/forms.py; older ones may still hold CR/LF.
-        subject=f"New answer to “{' '.join(question.title.split())[:80]}”",
-        message=render_to_string("qa/email/new_answer.txt", context),
-        from_email=None,
-        recipient_list=[author.email],
-    )
+        title = " ".join(question.title.split())[:80]
+        send_mail(
+            subject=translation.gettext("New answer to “%(title)s”") % {"title": title},
+            message=render_to_string("qa/email/new_answer.txt", context),
+            from_email=None,
+            recipient_list=[author.email],
+        )
 
 
 @task()

@@ -4,13 +4,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community.privileges import privilege_refusal
@@ -49,7 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         Question.objects.new(),
         "questions",
-        {"tab": "new", "heading": "New questions", "live_channels": [QUESTIONS]},
+        {"tab": "new", "heading": _("New questions"), "live_channels": [QUESTIONS]},
     )
 
 
@@ -60,7 +63,7 @@ def hot(request: HttpRequest) -> HttpResponse:
         Question.objects.hot(),
         "questions",
         # New questions are not put in a hot list's order; its cards' numbers stay live.
-        {"tab": "hot", "heading": "Hot questions", "live_channels": [QUESTIONS]},
+        {"tab": "hot", "heading": _("Hot questions"), "live_channels": [QUESTIONS]},
     )
 
 
@@ -75,7 +78,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
         f"tag:{found.pk if found else 0}",
         {
             "tab": "tag",
-            "heading": f"Tagged “{name}”",
+            "heading": _("Tagged “%(name)s”") % {"name": name},
             "tag_name": name,
             "live_channels": [tag_channel(found.pk)] if found else [],
         },
@@ -188,7 +191,7 @@ def _vote(request: HttpRequest, target: Question | Answer) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     if target.author_id == request.user.pk:
-        return JsonResponse({"error": "You cannot vote for your own post."}, status=403)
+        return JsonResponse({"error": _("You cannot vote for your own post.")}, status=403)
     value = form.cleaned_data["value"]
     refusal = value and privilege_refusal(request.user, "vote_down" if value < 0 else "vote_up")
     if refusal:  # reputation thresholds (community/privileges.py)
@@ -203,7 +206,7 @@ def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
     answer = get_object_or_404(Answer.objects.select_related("question"), pk=answer_id)
     if answer.question.author_id != request.user.pk:
         return JsonResponse(
-            {"error": "Only the question's author can mark the answer."}, status=403
+            {"error": _("Only the question's author can mark the answer.")}, status=403
         )
     form = CorrectForm(request.POST)
     if not form.is_valid():
@@ -249,10 +252,21 @@ FRAGMENT_TEMPLATES = (
 )
 
 
-@functools.cache
 def fragments_version() -> str:
+    """Part of every fragment key: the language the fragment is in (a Russian reader must never
+    get an English fragment, nor the other way round), the partials' text and that language's
+    catalog (a deploy with new translations renders afresh)."""
+    return _fragments_version(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@functools.cache
+def _fragments_version(language: str) -> str:
     sources = [Path(get_template(name).origin.name).read_bytes() for name in FRAGMENT_TEMPLATES]
-    return _digest(sources)[:8]
+    for locale_dir in settings.LOCALE_PATHS:
+        catalog = Path(locale_dir) / translation.to_locale(language) / "LC_MESSAGES" / "django.po"
+        if catalog.exists():
+            sources.append(catalog.read_bytes())
+    return f"{language}.{_digest(sources)[:8]}"
 
 
 COMMENT_FRAGMENT_TTL = 3600  # also how long a renamed author's old name may show under a comment

@@ -1,5 +1,7 @@
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.decorators import json_endpoint
@@ -18,16 +20,16 @@ def search(request: HttpRequest) -> HttpResponse:
     results = SearchResults(query)
     page = paginate(request, results, QUESTIONS_PER_PAGE)
     if not raw.strip():
-        message = "Type a few words to search questions by title and text."
+        message = _("Type a few words to search questions by title and text.")
     elif query.is_empty:
-        message = "Nothing to search for: use some words (letters or digits)."
+        message = _("Nothing to search for: use some words (letters or digits).")
     elif not page.paginator.count:
-        message = "No questions match your search."
+        message = _("No questions match your search.")
     elif results.capped:
-        message = (
-            f"More than {engine.CANDIDATES:,} questions match: these are the best of the newest "
-            f"{engine.CANDIDATES:,}. Add a word or finish the last one to narrow it down."
-        )
+        message = _(
+            "More than %(n)s questions match: these are the best of the newest %(n)s. Add a "
+            "word or finish the last one to narrow it down."
+        ) % {"n": intcomma(engine.CANDIDATES)}
     else:
         message = ""
     return render(

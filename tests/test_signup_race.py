@@ -69,7 +69,7 @@ def test_parallel_signups_make_one_account(same):
     assert sorted(statuses) == [302] + [400] * (N - 1)
     if same == "email":
         assert User.objects.filter(email__iexact="dave@example.com").count() == 1
-        message = EMAIL_TAKEN
+        message = str(EMAIL_TAKEN)
     else:
         assert User.objects.filter(username="dave").count() == 1
         message = "A user with that username already exists."

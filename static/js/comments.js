@@ -12,7 +12,7 @@ revealOwned(document);
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (form.matches(".post-delete-form")) {
-    if (!window.confirm(form.dataset.confirm || "Delete?")) { event.preventDefault(); return; }
+    if (!window.confirm(form.dataset.confirm || "?")) { event.preventDefault(); return; }
     if (!form.querySelector("[name=csrfmiddlewaretoken]")) {
       // A partial pushed live carries no token: add the one from the cookie.
       const token = document.createElement("input");
@@ -29,7 +29,7 @@ document.addEventListener("submit", async (event) => {
     const error = form.querySelector(".comment-error");
     const { ok, status, body } = await postForm(form.action, { text: input.value });
     if (status === 401) { logInAgain(); return; }
-    if (!ok) { error.textContent = body.error || "Could not save the comment."; return; }
+    if (!ok) { error.textContent = body.error || form.dataset.error || ""; return; }
     error.textContent = "";
     input.value = "";
     addComment(form.closest(".comments"), body.html);

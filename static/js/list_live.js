@@ -4,8 +4,7 @@
 // on screen (votes, answers) change live on every list, hot included. After a (re)connect the
 // page asks /questions/live/ for the questions and card numbers it missed.
 import { liveEnabled, on, onOpen } from "./live.js";
-import { fromPartial } from "./owner.js";
-import { countLabel } from "./words.js";
+import { fromPartial, pluralLabel } from "./owner.js";
 
 const root = document.getElementById("question-list");
 if (root && root.dataset.channel && liveEnabled()) {
@@ -35,7 +34,7 @@ function startList(root) {
     if (!card) return;
     highest = Math.max(highest, id);
     pending.set(id, card);
-    barLink.textContent = countLabel(bar, pending.size);
+    barLink.textContent = pluralLabel(bar, "label", pending.size);
     bar.classList.remove("d-none");
   }
 
@@ -65,8 +64,12 @@ function startList(root) {
     }
   }
 
-  on("question", onQuestion);
-  on("card", onCard);
+  // A card's words are in the language of whoever caused the message; in another language
+  // than this page's, the page fetches it in its own from the catch-up endpoint.
+  const pageLang = document.documentElement.lang || "";
+  const inOurWords = (fn) => (msg) => (msg.lang && msg.lang !== pageLang ? catchUp() : fn(msg));
+  on("question", inOurWords(onQuestion));
+  on("card", inOurWords(onCard));
 
   let catching = false;
   let again = false;

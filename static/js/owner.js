@@ -17,15 +17,23 @@ export function revealOwned(scope) {
   }
 }
 
-// "show 3 more comments": the words come from the page (data-show-more-one/-other).
+// Words with a number come from the page in every plural form its language has, as data
+// attributes (data-<prefix>-one, -few, -many, -other; Russian uses all four, English one and
+// other): the page language's plural category of n picks one, "other" is the fallback.
 const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 
+export function pluralLabel(el, prefix, n) {
+  const category = plurals.select(n);
+  const key = `${prefix}${category[0].toUpperCase()}${category.slice(1)}`;
+  return (el.dataset[key] || el.dataset[`${prefix}Other`] || "{n}").replace("{n}", String(n));
+}
+
+// "show 3 more comments" (data-show-more-one/-few/-many/-other).
 export function updateMoreButton(box) {
   const button = box.querySelector(".comments-more");
   if (!button) return;
   const hidden = box.querySelectorAll(".comment-hidden").length;
-  const key = plurals.select(hidden) === "one" ? "showMoreOne" : "showMoreOther";
-  button.textContent = (box.dataset[key] || "{n}").replace("{n}", String(hidden));
+  button.textContent = pluralLabel(box, "showMore", hidden);
   button.classList.toggle("d-none", hidden === 0);
 }
 

@@ -4,9 +4,8 @@
 // Every answer is shown once: by id.
 import { postForm } from "./csrf.js";
 import { liveEnabled, on, onClose, onOpen } from "./live.js";
-import { addComment, fromPartial, revealOwned, updateMoreButton } from "./owner.js";
+import { addComment, fromPartial, pluralLabel, revealOwned, updateMoreButton } from "./owner.js";
 import { setCorrect } from "./votes.js";
-import { countLabel } from "./words.js";
 
 const root = document.getElementById("question-page");
 if (root && liveEnabled()) {
@@ -59,7 +58,7 @@ function startLive(root) {
     if (!bar || !barLink || pending.length === 0) return;
     const first = pending[0];
     const n = pending.length;
-    barLink.textContent = countLabel(bar, n);
+    barLink.textContent = pluralLabel(bar, "label", n);
     const url = new URL(window.location.href);
     url.searchParams.set("page", String(first.page));
     url.hash = `answer-${first.id}`;
@@ -145,7 +144,16 @@ function startLive(root) {
     presence: onPresence,
     typing: onTyping,
   };
-  Object.entries(byType).forEach(([type, fn]) => on(type, fn));
+  // Messages with words (partials, labels) are in the language of whoever caused them; in
+  // another language than this page's, the event is fetched in ours from the catch-up endpoint.
+  const WORDED = new Set(["answer", "edit", "comment", "answer_deleted"]);
+  const pageLang = document.documentElement.lang || "";
+  Object.entries(byType).forEach(([type, fn]) => {
+    on(type, (msg) => {
+      if (msg.lang && msg.lang !== pageLang && WORDED.has(type)) catchUp();
+      else fn(msg);
+    });
+  });
   function handle(msg) {
     if (msg && typeof msg === "object" && Object.hasOwn(byType, msg.type)) byType[msg.type](msg);
   }
@@ -200,7 +208,7 @@ function startLive(root) {
   function onPresence(msg) {
     const n = Number(msg.readers);
     if (!readers || !Number.isInteger(n) || n < 1) return;
-    readers.textContent = countLabel(readers, n);
+    readers.textContent = pluralLabel(readers, "label", n);
     readers.classList.remove("d-none");
     clearTimeout(presenceTimer);
     // A reader whose browser vanished without saying goodbye is counted out by the next ask.
@@ -215,7 +223,7 @@ function startLive(root) {
     if (!typingBox) return;
     const names = [...typists.values()].map((t) => t.name);
     typingBox.textContent = names.length
-      ? countLabel(typingBox, names.length).replace("{names}", names.join(", "))
+      ? pluralLabel(typingBox, "label", names.length).replace("{names}", names.join(", "))
       : "";
     typingBox.classList.toggle("d-none", names.length === 0);
   }

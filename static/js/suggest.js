@@ -39,7 +39,7 @@ if (input && menu) {
     if (!results.length) {
       const empty = document.createElement("span");
       empty.className = "dropdown-item-text text-secondary small suggest-empty";
-      empty.textContent = "No matching questions";
+      empty.textContent = input.dataset.labelEmpty || "—";
       menu.append(empty);
     }
     results.forEach((result, i) => {
@@ -56,7 +56,7 @@ if (input && menu) {
     const all = document.createElement("a");
     all.className = "dropdown-item small text-primary border-top suggest-all";
     all.href = `${input.form.action}?q=${encodeURIComponent(query)}`;
-    all.textContent = `Search for “${query}”`;
+    all.textContent = (input.dataset.labelAll || "{q}").replace("{q}", () => query);
     menu.append(all);
     menu.classList.add("show");
     input.setAttribute("aria-expanded", "true");

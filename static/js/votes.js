@@ -39,7 +39,7 @@ document.addEventListener("click", async (event) => {
     const value = pressed === current ? 0 : pressed; // pressing the same arrow again cancels
     const { ok, status, body } = await postForm(box.dataset.voteUrl, { value });
     if (status === 401) { logInAgain(); return; }
-    if (!ok) { showError(box, body.error || "Could not vote"); return; }
+    if (!ok) { showError(box, body.error || box.dataset.error || ""); return; }
     box.querySelector("[data-rating]").textContent = String(body.rating);
     markMyVote(box, body.vote);
     return;
@@ -50,7 +50,7 @@ document.addEventListener("click", async (event) => {
     const want = !article.classList.contains("is-correct");
     const { ok, status, body } = await postForm(toggle.dataset.url, { correct: want ? "true" : "false" });
     if (status === 401) { logInAgain(); return; }
-    if (!ok) { showError(toggle, body.error || "Could not mark"); return; }
+    if (!ok) { showError(toggle, body.error || toggle.dataset.error || ""); return; }
     setCorrect(Number(article.dataset.answerId), body.correct);
   }
 });

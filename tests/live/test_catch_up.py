@@ -166,6 +166,7 @@ def test_services_publish_after_commit(nchan, alice, bob, django_capture_on_comm
         "answers_count": 1,
         "answers_label": "1 answer",
         "author": bob.pk,
+        "lang": "en",  # the language its words are in (tests/test_i18n.py)
     }
     assert f'id="answer-{answer.pk}"' in got[0]["html"]
     assert "<strong>this</strong>" in got[0]["html"]
