@@ -210,7 +210,8 @@ def test_words_live_js_shows_come_from_the_page(alice, bob):
     body = client_for(alice).get(question.get_absolute_url()).content.decode()
     assert 'data-label-on="Unmark correct" data-label-off="Mark as correct"' in body
     assert 'data-label-one="{n} new answer — show"' in body
-    assert '<h2 class="h5 mb-3" id="answers-heading" data-count="1">1 answer' in body
+    assert '<h2 class="h5 mb-0" id="answers-heading" data-count="1">1 answer' in body
+    assert 'data-label-other="{n} reading"' in body
 
 
 def test_cached_answers_follow_votes_marks_edits_and_comments(alice, bob, carol):

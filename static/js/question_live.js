@@ -223,7 +223,7 @@ function startLive(root) {
     if (!typingBox) return;
     const names = [...typists.values()].map((t) => t.name);
     typingBox.textContent = names.length
-      ? pluralLabel(typingBox, "label", names.length).replace("{names}", names.join(", "))
+      ? pluralLabel(typingBox, "label", names.length).replace("{u}", names.join(", "))
       : "";
     typingBox.classList.toggle("d-none", names.length === 0);
   }
