@@ -42,7 +42,9 @@ deps-cluster:
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@# a leftover that is not a working venv (a dangling or looping symlink, a
+	@# half-made directory) would make `venv` fail with "File exists"
+	test -x $(VENV)/bin/python || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install -q --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[dev]"
 	touch $@
