@@ -85,10 +85,12 @@ def test_a_pathological_text_renders_or_is_refused_within_the_bound(name):
     assert time.thread_time() - started < markdown.RENDER_BUDGET + 0.1
 
 
-@pytest.mark.parametrize("name", ["images", "emoji autolink"])
-def test_the_worst_texts_are_refused(name):
+def test_a_text_that_makes_too_much_html_is_refused():
+    # Refused by its size, whatever the machine's speed. (The slow ones, such as "images",
+    # take about the budget itself here, ~0.23 s of CPU: rendered or refused depending on the
+    # machine, within the bound either way, which is what the test above checks.)
     with pytest.raises(markdown.MarkdownTooComplex):
-        render_markdown(PATHOLOGICAL[name])
+        render_markdown(PATHOLOGICAL["emoji autolink"])
 
 
 def test_a_long_ordinary_text_still_renders():
@@ -96,7 +98,9 @@ def test_a_long_ordinary_text_still_renders():
     assert render_markdown(text).count("<strong>bold</strong>") > 250
 
 
-def test_the_answer_form_says_why_and_keeps_the_text(alice, bob):
+def test_the_answer_form_says_why_and_keeps_the_text(alice, bob, monkeypatch):
+    # "images" takes about the whole budget here; a fifth of it makes the refusal certain.
+    monkeypatch.setattr(markdown, "RENDER_BUDGET", markdown.RENDER_BUDGET / 5)
     question = make_question(alice)
     text = PATHOLOGICAL["images"]
     response = csrf_post(client_for(bob), question.get_absolute_url(), {"text": text})
