@@ -68,16 +68,15 @@ def write_config(
 
     nginx resolves a relative `include` against the directory of the -c file, so the rendered
     config and its includes always travel together. `transform` edits the main file's text
-    (the tests use it to take a protection out and show what it protects against)."""
+    (the tests use it to take a protection out and show what it protects against), and the
+    includes' text too."""
     prefix = Path(prefix)
+    edit = transform or (lambda text: text)
     (prefix / "common").mkdir(parents=True, exist_ok=True)
     for part in sorted(COMMON.glob("*.conf")):
-        (prefix / "common" / part.name).write_text(render(part, values))
-    text = render(template, values)
-    if transform is not None:
-        text = transform(text)
+        (prefix / "common" / part.name).write_text(edit(render(part, values)))
     conf = prefix / "nginx.conf"
-    conf.write_text(text)
+    conf.write_text(edit(render(template, values)))
     return conf
 
 

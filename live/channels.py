@@ -60,13 +60,14 @@ _PUBLISH_LIST = rf"{CHANNEL_PATTERN}(?:/{CHANNEL_PATTERN}){{0,{PUBLISH_MAX - 1}}
 
 _PRIVATE_LIST = rf"{USER_CHANNEL_PATTERN}(?:/{PUBLIC_CHANNEL_PATTERN}){{0,{SUBSCRIBE_MAX_PUBLIC}}}"
 
-# What deploy/nginx.py substitutes into the templates in deploy/nginx/.
+# What deploy/nginx.py substitutes into the templates in deploy/nginx/. nginx picks the location
+# by the request's own normalised URI, so which paths are private is decided there and nowhere
+# else (not by a map in the auth subrequest, whose $uri is its own).
 NGINX_PATTERNS = {
-    # The subscriber location; $1: the page's channels, "/"-separated: public ones, or a user
-    # channel first and then public ones.
-    "LIVE_LOCATION": rf"^{SUBSCRIBE_PREFIX}({_PUBLIC_LIST}|{_PRIVATE_LIST})$",
-    # Which subscribe paths nginx asks Django about (auth_request): those of a user channel.
-    "LIVE_PRIVATE_PREFIX": rf"^{SUBSCRIBE_PREFIX}{USER_PREFIX}",
+    # The subscriber locations; $1: the page's channels, "/"-separated. Public ones only: no
+    # Django round trip. A user channel first and then public ones: auth_request to Django.
+    "LIVE_PUBLIC_LOCATION": rf"^{SUBSCRIBE_PREFIX}({_PUBLIC_LIST})$",
+    "LIVE_PRIVATE_LOCATION": rf"^{SUBSCRIBE_PREFIX}({_PRIVATE_LIST})$",
     # One or more channels, "/"-separated: the publisher's path (Nchan) or ?id= (push-stream).
     "LIVE_PUBLISH_CHANNELS": _PUBLISH_LIST,
 }

@@ -33,7 +33,7 @@ def test_templates_hold_no_hand_written_channel_regex():
     for template in deploy_nginx.TEMPLATE_BY_BACKEND.values():
         text = (deploy_nginx.TEMPLATES / template).read_text()
         assert "[1-9]" not in text and "[0-9]" not in text, template
-        assert "${LIVE_LOCATION}" in text
+        assert "${LIVE_PUBLIC_LOCATION}" in text and "${LIVE_PRIVATE_LOCATION}" in text
         assert "${LIVE_PUBLISH_CHANNELS}" in text
 
 
@@ -44,22 +44,33 @@ def test_rendered_regexes_are_the_channel_module_s(tmp_path, backend_name):
     conf = deploy_nginx.write_config(
         deploy_nginx.template_for(backend_name), tmp_path, values
     ).read_text()
-    location = channels.NGINX_PATTERNS["LIVE_LOCATION"]
-    assert f'location ~ "{location}" {{' in conf
+    public = channels.NGINX_PATTERNS["LIVE_PUBLIC_LOCATION"]
+    private = channels.NGINX_PATTERNS["LIVE_PRIVATE_LOCATION"]
+    # The private location, and only it, asks Django; the public one never does.
+    include = f"include common/{'nchan' if backend_name == 'nchan' else 'push-stream'}-subscriber"
+    assert f'location ~ "{public}" {{\n            {include}' in conf
+    assert f'location ~ "{private}" {{\n            auth_request /_live_auth;\n' in conf
+    assert conf.count("auth_request ") == 1
     pattern = channels.NGINX_PATTERNS["LIVE_PUBLISH_CHANNELS"]
     if backend_name == "nchan":
         assert f'location ~ "^/pub/({pattern})$" {{' in conf
     else:
         assert f'"~^{pattern}$" $arg_id;' in conf
-    common = (tmp_path / "common" / "http.conf").read_text()
-    assert f'"~{channels.NGINX_PATTERNS["LIVE_PRIVATE_PREFIX"]}" 1;' in common
     # Python reads the patterns the same way nginx (PCRE) does.
-    assert re.fullmatch(location, f"/live/question-{10**18 - 1}")
-    assert not re.fullmatch(location, f"/live/question-{10**18}")
+    assert re.fullmatch(public, f"/live/question-{10**18 - 1}")
+    assert not re.fullmatch(public, f"/live/question-{10**18}")
+    assert re.fullmatch(private, f"/live/user-{10**18 - 1}/questions")
+    assert not re.fullmatch(private, "/live/questions") and not re.fullmatch(public, "/live/user-1")
+
+
+def nginx_accepts(path: str) -> bool:
+    return any(
+        re.fullmatch(channels.NGINX_PATTERNS[name], path)
+        for name in ("LIVE_PUBLIC_LOCATION", "LIVE_PRIVATE_LOCATION")
+    )
 
 
 def test_python_builds_exactly_what_nginx_accepts():
-    location = channels.NGINX_PATTERNS["LIVE_LOCATION"]
     for pk in GOOD_IDS:
         for path in (
             channels.subscribe_url([channels.question_channel(pk)]),
@@ -67,7 +78,7 @@ def test_python_builds_exactly_what_nginx_accepts():
             channels.subscribe_url([], user_id=pk),
             channels.subscribe_url([channels.QUESTIONS, channels.UNANSWERED], user_id=pk),
         ):
-            assert re.fullmatch(location, path), path
+            assert nginx_accepts(path), path
         assert channels.private_user_id(channels.subscribe_url([], user_id=pk)) == pk
     assert channels.private_user_id("/live/question-5") is None
     for bad in (0, -1, 10**18, True, "5"):
@@ -83,7 +94,7 @@ def test_python_builds_exactly_what_nginx_accepts():
     with pytest.raises(ValueError):
         channels.subscribe_url(["questions", "unanswered", "tag-1", "tag-2"])
     for bad in BAD_PATHS:
-        assert not re.fullmatch(location, f"/live/{bad}"), bad
+        assert not nginx_accepts(f"/live/{bad}"), bad
 
 
 def test_paths_the_channel_module_builds_reach_their_channels(comet):

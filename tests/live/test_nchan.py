@@ -145,14 +145,20 @@ def test_the_restart_recipe_does_crash_an_unprotected_nchan():
     if not version.split(":")[-1].startswith("1.3.6+"):
         pytest.skip(f"slact/nchan#676 is a 1.3.6 bug; this Nchan is {version or 'not packaged'}")
 
-    def unprotected(conf: str) -> str:
-        conf = conf.replace("nchan_subscriber_last_message_id $askme_no_resume;", "")
+    protection = "nchan_subscriber_last_message_id $askme_no_resume;"
+    removed = []
+
+    def unprotected(conf: str) -> str:  # applied to nginx.conf and to each of its includes
+        if protection in conf:
+            removed.append(protection)
+        conf = conf.replace(protection, "")
         assert "$askme_no_resume;" not in conf
         return conf
 
     error_log = ""
     for attempt in range(3):  # the crash needs a stale id to meet a publish: give it 3 tries
         nginx = Nginx("nchan.conf", transform=unprotected).start()
+        assert removed, "the protection was not found to take out"
         try:
             _restart_with_stale_subscribers(nginx, 41 + attempt, strict=False)
             error_log = nginx.error_log()
