@@ -19,6 +19,9 @@ class Profile(models.Model):
     # vote or accept that earns it (community/reputation.py); `reputation_recompute` rebuilds
     # it from the votes. The database default covers bulk loads (fill_db's COPY).
     reputation = models.IntegerField(default=1, db_default=1)
+    # Unread notifications (inbox/), denormalised so every page's navbar shows the count
+    # without a query; changed in the transaction that adds or reads them (inbox/services.py).
+    inbox_unread = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["-reputation", "user"], name="profile_reputation_idx")]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "accounts",
     "qa",
     "live",
+    "inbox",
     "sidebar",
     "search",
     "axes",  # failed-login lockouts (abuse limits below)

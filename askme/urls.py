@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("qa.urls")),
     path("", include("accounts.urls")),
     path("", include("live.urls")),
+    path("", include("inbox.urls")),
     path("", include("search.urls")),
     path("", include("community.urls")),
     path("admin/", admin.site.urls),

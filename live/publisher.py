@@ -13,6 +13,7 @@ import requests
 from django.conf import settings
 from django.utils import translation
 
+from accounts.models import Profile
 from qa.models import Question
 
 from . import messages
@@ -35,6 +36,20 @@ def encode(message: dict) -> bytes:
     return json.dumps(notice).encode()
 
 
+def _post(url: str, body: bytes) -> requests.Response:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    timeout = settings.LIVE_PUBLISH_TIMEOUT
+    try:
+        return _session.post(url, data=body, headers=headers, timeout=timeout)
+    except requests.Timeout:
+        raise  # a hung comet server: give up now (the request must stay quick)
+    except requests.ConnectionError:
+        # A kept-alive connection the comet server closed meanwhile (its keepalive timeout, a
+        # restart) fails before it is read: once more on a new connection rather than lose the
+        # event. A message that got through twice is harmless: pages apply each one once.
+        return _session.post(url, data=body, headers=headers, timeout=timeout)
+
+
 def publish_to(channels: list[str], message: dict, what: str = "") -> bool:
     """POST one JSON message to one or several channels in one request; True when the comet
     server took it."""
@@ -42,12 +57,7 @@ def publish_to(channels: list[str], message: dict, what: str = "") -> bool:
         return False
     try:
         url = publish_url(channels)
-        response = _session.post(
-            url,
-            data=encode(message),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-            timeout=settings.LIVE_PUBLISH_TIMEOUT,
-        )
+        response = _post(url, encode(message))
         if response.status_code >= 300:
             logger.warning("live publish to %s answered %s", url, response.status_code)
             return False
@@ -202,3 +212,19 @@ def publish_card(question_id: int) -> bool:
         return False
     question, channels = _question_lists(question_id)
     return publish_to(channels, _with_lang(messages.card_message(question))) if question else False
+
+
+@_never_raises
+def publish_inbox(user_id: int, notification_id: int | None = None) -> bool:
+    """A member's unread count changed (a notification came, or they read them): every page
+    they have open shows the count now; a new notification's words (in the page's language)
+    are fetched by the page from /inbox/live/."""
+    if settings.LIVE_BACKEND == "off":
+        return False
+    unread = Profile.objects.filter(user_id=user_id).values_list("inbox_unread", flat=True).first()
+    if unread is None:
+        return False
+    message = {"type": "inbox", "unread": unread}
+    if notification_id is not None:
+        message["latest"] = notification_id
+    return publish_user(user_id, message)

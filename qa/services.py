@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from community.reputation import reputation_accept_changed, reputation_vote_changed
 from core.counts import counts_invalidate
+from inbox.models import Notification
+from inbox.services import notification_create
 from live import publisher
 
 from . import tasks
@@ -46,6 +48,14 @@ def answer_create(
         transaction.on_commit(lambda: tasks.answer_notify_enqueue(answer.pk))
         # Its question's card on the lists shows one answer more.
         transaction.on_commit(lambda: publisher.publish_card(question.pk))
+        # The asker's inbox (the e-mail above stays).
+        notification_create(
+            recipient_id=question.author_id,
+            kind=Notification.Kind.ANSWER,
+            actor_id=author.pk,
+            question_id=question.pk,
+            answer_id=answer.pk,
+        )
     return answer
 
 
@@ -169,6 +179,14 @@ def comment_create(*, post: Question | Answer, author: AbstractBaseUser, text: s
             text_html=render_comment(text),
         )
         transaction.on_commit(lambda: publisher.publish_comment(comment.pk))
+        notification_create(
+            recipient_id=post.author_id,
+            kind=Notification.Kind.COMMENT,
+            actor_id=author.pk,
+            question_id=question_id,
+            answer_id=answer.pk if answer else None,
+            comment_id=comment.pk,
+        )
     return comment
 
 
@@ -239,13 +257,22 @@ def answer_mark_correct(*, answer: Answer, correct: bool) -> bool:
         answer.is_correct = correct
         # Reputation (community/reputation.py): +15 / +2 for an accept, undone with it.
         mine = (answer.pk, answer.author_id)
+        asker_id = Question.all_objects.values_list("author_id", flat=True).get(
+            pk=answer.question_id
+        )
         reputation_accept_changed(
-            question_author_id=Question.all_objects.values_list("author_id", flat=True).get(
-                pk=answer.question_id
-            ),
+            question_author_id=asker_id,
             before=before,
             after={mine} if correct else before - {mine},
         )
+        if correct and mine not in before:  # newly accepted: the answerer's inbox
+            notification_create(
+                recipient_id=answer.author_id,
+                kind=Notification.Kind.ACCEPTED,
+                actor_id=asker_id,
+                question_id=answer.question_id,
+                answer_id=answer.pk,
+            )
         transaction.on_commit(lambda: publisher.publish_correct(answer, correct))
     return correct
 

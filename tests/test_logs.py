@@ -82,10 +82,11 @@ def test_a_failed_live_publish_leaves_a_line(
         response = csrf_post(client_for(bob), f"/question/{question.pk}/", {"text": "Use [::-1]."})
     assert response.status_code == 302 and question.answers.count() == 1
     lines = [line for line in askme_log.text().splitlines() if "live publish" in line]
-    # The answer on its question's channel, and the question's card on its lists.
-    assert len(lines) == 2, lines
+    # The answer on its question's channel, the question's card on its lists, the asker's inbox.
+    assert len(lines) == 3, lines
     assert "WARNING" in lines[0] and f"live publish for question {question.pk} failed" in lines[0]
     assert "live publish for questions,unanswered failed" in lines[1]
+    assert f"live publish for user-{alice.pk} failed" in lines[2]
 
 
 def test_a_refused_live_publish_leaves_a_line(settings, alice, bob, askme_log):

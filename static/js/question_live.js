@@ -192,20 +192,27 @@ function startLive(root) {
   // when it connects and when it leaves (after closing its connection), and now and then.
   const readers = document.getElementById("readers");
   let presenceTimer = null;
+  let presencePushes = 0; // an answer to our ask is older than a push that came meanwhile
   async function askPresence(left = false) {
     if (!root.dataset.presenceUrl) return;
+    const pushesBefore = presencePushes;
     try {
       const response = await fetch(`${root.dataset.presenceUrl}${left ? "?left=1" : ""}`, {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
         keepalive: left,
       });
-      if (response.ok && !left) onPresence(await response.json());
+      const body = response.ok && !left ? await response.json() : null;
+      if (body && presencePushes === pushesBefore) showReaders(body);
     } catch {
       // The next connect asks again.
     }
   }
   function onPresence(msg) {
+    presencePushes += 1;
+    showReaders(msg);
+  }
+  function showReaders(msg) {
     const n = Number(msg.readers);
     if (!readers || !Number.isInteger(n) || n < 1) return;
     readers.textContent = pluralLabel(readers, "label", n);
@@ -251,6 +258,11 @@ function startLive(root) {
   });
 
   onOpen(catchUp);
-  onOpen(() => askPresence());
+  onOpen(() => {
+    askPresence();
+    // The comet server counts a page's connection on each of its channels a moment after the
+    // stream opens (Nchan's multi-channel subscriber, a private path's auth): ask once more.
+    setTimeout(() => askPresence(), 1500);
+  });
   onClose(() => askPresence(true));
 }
