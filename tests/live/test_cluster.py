@@ -80,8 +80,17 @@ class Cluster:
             text=True,
             timeout=240,
         )
-        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.returncode == 0, result.stdout + result.stderr + self.app_logs()
         return result.stdout
+
+    def app_logs(self, lines: int = 40) -> str:
+        """The end of each node's gunicorn log: why a node did not answer (the directory is
+        gone once the fixture cleans up)."""
+        tails = []
+        for log in sorted(self.dir.glob("node*/log/gunicorn.log")):
+            text = log.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"\n--- {log.relative_to(self.dir)} ---\n" + "\n".join(text))
+        return "".join(tails)
 
     def url(self, node: int | str) -> str:
         port = self.ports["BALANCER_PORT"] if node == "lb" else self.ports[f"NODE{node}_PORT"]
