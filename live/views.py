@@ -1,3 +1,4 @@
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -88,18 +89,22 @@ PRESENCE_KEY = "live:presence:{}"
 def question_presence(request: HttpRequest, question_id: int) -> JsonResponse:
     """How many read this question now: the comet server's own subscriber count of its channel
     (no table of readers). A page asks when it connects and when it leaves; when the number
-    differs from the one last pushed, it is pushed to every reader (one publish)."""
+    differs from the one last pushed, it is pushed to every reader (one publish).
+
+    Two asks in flight can publish in the other order than they read (the later count first);
+    each reading carries the time it was taken (`at`, ms) and pages keep the newest one."""
     if not Question.objects.filter(pk=question_id).exists():
         return JsonResponse({"error": "not found"}, status=404)
+    at = int(time.time() * 1000)
     readers = publisher.subscriber_count(channels.question_channel(question_id))
     if readers is None:
         return JsonResponse({"readers": None})
     key = PRESENCE_KEY.format(question_id)
     if cache.get(key) != readers:
         cache.set(key, readers, 3600)
-        message = {"type": "presence", "question": question_id, "readers": readers}
+        message = {"type": "presence", "question": question_id, "readers": readers, "at": at}
         publisher.publish(question_id, message)
-    return JsonResponse({"readers": readers})
+    return JsonResponse({"readers": readers, "at": at})
 
 
 TYPING_EVERY = 4  # seconds: at most one typing message per member and question

@@ -141,7 +141,7 @@ function startLive(root) {
     comment_deleted: onCommentDeleted,
     answer_deleted: onAnswerDeleted,
     question_deleted: onQuestionDeleted,
-    presence: onPresence,
+    presence: showReaders,
     typing: onTyping,
   };
   // Messages with words (partials, labels) are in the language of whoever caused them; in
@@ -192,10 +192,11 @@ function startLive(root) {
   // when it connects and when it leaves (after closing its connection), and now and then.
   const readers = document.getElementById("readers");
   let presenceTimer = null;
-  let presencePushes = 0; // an answer to our ask is older than a push that came meanwhile
+  // Every reading carries the time it was taken; an older one (an answer to our ask overtaken
+  // by a push, two asks published in the other order than they read) never replaces a newer.
+  let presenceAt = 0;
   async function askPresence(left = false) {
     if (!root.dataset.presenceUrl) return;
-    const pushesBefore = presencePushes;
     try {
       const response = await fetch(`${root.dataset.presenceUrl}${left ? "?left=1" : ""}`, {
         headers: { Accept: "application/json" },
@@ -203,18 +204,16 @@ function startLive(root) {
         keepalive: left,
       });
       const body = response.ok && !left ? await response.json() : null;
-      if (body && presencePushes === pushesBefore) showReaders(body);
+      if (body) showReaders(body);
     } catch {
       // The next connect asks again.
     }
   }
-  function onPresence(msg) {
-    presencePushes += 1;
-    showReaders(msg);
-  }
   function showReaders(msg) {
     const n = Number(msg.readers);
-    if (!readers || !Number.isInteger(n) || n < 1) return;
+    const at = Number(msg.at);
+    if (!readers || !Number.isInteger(n) || n < 1 || !(at >= presenceAt)) return;
+    presenceAt = at;
     readers.textContent = pluralLabel(readers, "label", n);
     readers.classList.remove("d-none");
     clearTimeout(presenceTimer);
@@ -261,8 +260,10 @@ function startLive(root) {
   onOpen(() => {
     askPresence();
     // The comet server counts a page's connection on each of its channels a moment after the
-    // stream opens (Nchan's multi-channel subscriber, a private path's auth): ask once more.
+    // stream opens (Nchan's multi-channel subscriber, a private path's auth), later still on a
+    // busy machine: ask again after a moment, and once more a little later.
     setTimeout(() => askPresence(), 1500);
+    setTimeout(() => askPresence(), 6000);
   });
   onClose(() => askPresence(true));
 }
