@@ -9,9 +9,18 @@ import pytest
 from django.conf import settings
 
 from deploy import nginx as deploy_nginx
-from deploy.ports import free_port, listening
+from deploy.ports import FREE_PORT_FLOOR, ephemeral_range, free_port, listening
 
 ROOT = settings.BASE_DIR
+
+
+def test_free_ports_stay_out_of_the_range_outgoing_connections_take_ports_from():
+    # A port from the ephemeral range can become the local end of some connection before the
+    # server meant for it binds (a cluster test's gunicorn found its port "in use").
+    low, _ = ephemeral_range()
+    ports = {free_port() for _ in range(50)}
+    assert all(FREE_PORT_FLOOR <= port < low for port in ports)
+    assert len(ports) > 40  # spread out, so parallel runs rarely pick the same one
 
 
 def test_the_publisher_listens_on_the_port_of_live_publish_url(tmp_path):

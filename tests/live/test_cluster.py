@@ -34,8 +34,8 @@ pytestmark = [
 
 
 def three_free_ports(taken: set[int]) -> int:
-    """A port p with p, p+1 and p+2 free and apart from those already handed out (the kernel
-    hands out neighbours, and node 1's app port p+1 must not be node 2's site port)."""
+    """A port p with p, p+1 and p+2 free and apart from those already handed out (node 1's app
+    port p+1 must not be node 2's site port)."""
     while True:
         port = free_port()
         run = {port, port + 1, port + 2}
