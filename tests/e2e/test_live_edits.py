@@ -13,13 +13,13 @@ from .test_live import log_in, open_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-live_site = fixtures.live_site
+each_live_site = fixtures.each_live_site
 live_static_root = fixtures.live_static_root
 XSS = "<img src=x onerror=window.__pwned=1>"
 
 
-def test_edits_comments_and_deletions_arrive_without_reload(live_site, new_page):
-    base = live_site.site_url
+def test_edits_comments_and_deletions_arrive_without_reload(each_live_site, new_page):
+    base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice, title="Why is my loop slow?", tags=["python"])
     answer = make_answer(question, bob, text="Profile it first.")
@@ -91,12 +91,12 @@ def test_edits_comments_and_deletions_arrive_without_reload(live_site, new_page)
 
 
 def test_an_answer_too_big_for_the_comet_server_still_reaches_a_live_reader(
-    live_site, new_page, settings
+    each_live_site, new_page, settings
 ):
     """Its message is over the size the comet server takes: readers get a small notice and
     their page fetches the answer from the catch-up endpoint."""
     settings.LIVE_MAX_MESSAGE_BYTES = 2_000
-    base = live_site.site_url
+    base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice)
     reader = new_page()

@@ -1,8 +1,8 @@
-"""Live beyond the answers, in real Chromium through real nginx + Nchan in front of the live
-server: the new-question bars and card numbers on the lists, the inbox badge and toasts on the
-member's private channel (its authorization at nginx: tests/live/test_private_channels.py),
-presence and typing on a question, and each of them caught up exactly once after nginx
-restarts."""
+"""Live beyond the answers, in real Chromium through real nginx in front of the live server, on
+Nchan and on push-stream (where PUSH_STREAM_NGINX is set): the new-question bars and card
+numbers on the lists, the inbox badge and toasts on the member's private channel (its
+authorization at nginx: tests/live/test_private_channels.py), presence and typing on a
+question, and each of them caught up exactly once after nginx restarts."""
 
 import time
 
@@ -18,7 +18,7 @@ from .test_live import log_in, open_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
-live_site = fixtures.live_site
+each_live_site = fixtures.each_live_site
 live_static_root = fixtures.live_static_root
 
 
@@ -49,8 +49,8 @@ def toasts_seen(page) -> list[int]:
     return [int(x) for x in page.evaluate("window.__toasts")]
 
 
-def test_new_questions_wait_behind_a_bar_on_their_lists_only(live_site, new_page):
-    base = live_site.site_url
+def test_new_questions_wait_behind_a_bar_on_their_lists_only(each_live_site, new_page):
+    base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
     old = make_question(alice, title="An older question here", tags=["python"])
     make_question(alice, title="Something about rust", tags=["rust"])
@@ -80,8 +80,8 @@ def test_new_questions_wait_behind_a_bar_on_their_lists_only(live_site, new_page
     assert python.locator(f"#question-{first.pk} b").count() == 0
 
 
-def test_card_numbers_change_live_on_every_list(live_site, new_page):
-    base = live_site.site_url
+def test_card_numbers_change_live_on_every_list(each_live_site, new_page):
+    base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice, title="A question to count")
     home, hot = new_page(), new_page()
@@ -96,8 +96,8 @@ def test_card_numbers_change_live_on_every_list(live_site, new_page):
         expect(counts).to_contain_text("1 answer")
 
 
-def test_the_inbox_badge_rises_on_any_page_and_drops_in_every_tab(live_site, new_page):
-    base = live_site.site_url
+def test_the_inbox_badge_rises_on_any_page_and_drops_in_every_tab(each_live_site, new_page):
+    base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice, title="Why is my loop slow?")
     elsewhere = make_question(bob, title="Something else entirely")
@@ -139,8 +139,8 @@ def test_the_inbox_badge_rises_on_any_page_and_drops_in_every_tab(live_site, new
     assert toasts_seen(tab_a) == list(mine.values_list("pk", flat=True))
 
 
-def test_readers_and_writers_of_a_question(live_site, new_page):
-    base = live_site.site_url
+def test_readers_and_writers_of_a_question(each_live_site, new_page):
+    base = each_live_site.site_url
     alice = make_user("alice")
     make_user("bob")
     make_user("carol")
@@ -173,8 +173,8 @@ def test_readers_and_writers_of_a_question(live_site, new_page):
         expect(page.locator("#readers")).to_have_text("2 reading", timeout=10_000)
 
 
-def test_after_an_nginx_restart_each_question_and_notification_shows_once(live_site, new_page):
-    base = live_site.site_url
+def test_after_an_nginx_restart_each_question_and_notification_shows_once(each_live_site, new_page):
+    base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
     mine = make_question(alice, title="Alice asks")
     home = new_page()
@@ -186,10 +186,10 @@ def test_after_an_nginx_restart_each_question_and_notification_shows_once(live_s
     expect(badge(home)).to_have_text("1")
     expect(home.locator(".inbox-toast")).to_have_count(1)
 
-    live_site.stop()
+    each_live_site.stop()
     missed_q = question_create(author=bob, title="Asked while nginx was down", text="x", tags=[])
     answer_create(question=mine, author=bob, text="While nginx is down.")
-    live_site.start()
+    each_live_site.start()
     expect(home.locator("body")).to_have_attribute("data-live-state", "open", timeout=15_000)
     after_q = question_create(author=bob, title="Asked after the restart", text="y", tags=[])
     make_answer(mine, bob)  # no service: no notification, no push

@@ -74,6 +74,13 @@ def live_site(live_server, settings, live_static_root):
     yield from _running(settings, "nchan", live_server, live_static_root)
 
 
+@pytest.fixture(params=["nchan", "push_stream"])
+def each_live_site(request, live_server, settings, live_static_root):
+    """The whole site behind each comet server in turn, for the browser tests both must pass
+    (push-stream skips without PUSH_STREAM_NGINX)."""
+    yield from _running(settings, request.param, live_server, live_static_root)
+
+
 @pytest.fixture
 def push_stream(settings):
     """nginx + push-stream on free ports, with publishing pointed at it."""
