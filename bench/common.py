@@ -2,7 +2,10 @@
 percentiles. (The nginx harness of tests/live, built on deploy.nginx, serves the live benches
 too.)"""
 
+import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +24,7 @@ __all__ = [
     "ROOT",
     "Nginx",
     "free_port",
+    "live_site",
     "percentile",
     "running",
     "wait_for_port",
@@ -50,3 +54,63 @@ def running(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def live_site(
+    backend: str,
+    *,
+    setup: str,
+    nginx_binary: str = "nginx",
+    database_url: str = "",
+    gunicorn_workers: str = "3",
+    nginx_values: dict[str, str] | None = None,
+    **nginx_kwargs,
+) -> Iterator[tuple[Nginx, str, dict]]:
+    """The whole site in a temp dir on free loopback ports: a fresh SQLite database (or
+    `database_url`), migrated, `setup` run in `manage.py shell`, gunicorn with
+    deploy/gunicorn.conf.py, nginx from deploy/nginx/ for `backend`. Yields (nginx, what setup
+    printed, the app's env). Touches nothing of `make up` (var/, ports 8000-8082)."""
+    tmp = Path(tempfile.mkdtemp(prefix="askme-bench-site-"))
+    tmp.chmod(0o755)
+    for sub in ("run", "log", "cache", "uploads"):
+        (tmp / sub).mkdir()
+    app_port = free_port()
+    nginx = Nginx.for_backend(
+        backend,
+        binary=nginx_binary,
+        app_addr=f"127.0.0.1:{app_port}",
+        values=nginx_values,
+        **nginx_kwargs,
+    )
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp),
+        "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        "CACHE_URL": f"file://{tmp}/cache",
+        "MEDIA_ROOT": str(tmp / "uploads"),
+        "LIVE_BACKEND": backend,
+        "LIVE_PUBLISH_URL": nginx.publish_url,
+        "APP_BIND": f"127.0.0.1:{app_port}",
+        "GUNICORN_WORKERS": gunicorn_workers,
+        "GUNICORN_ACCESS_LOG": "-" if os.environ.get("BENCH_ACCESS_LOG") else str(os.devnull),
+        "DEBUG": "0",
+    }
+    python = str(PYTHON)
+    gunicorn = [GUNICORN, "askme.wsgi:application", "-c", ROOT / "deploy/gunicorn.conf.py"]
+    try:
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        printed = subprocess.run(
+            [python, "manage.py", "shell", "-c", setup],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        with running(gunicorn, env=env, port=app_port, log=None, timeout=20):
+            nginx.start()
+            yield nginx, printed, env
+    finally:
+        nginx.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -11,19 +11,14 @@ itself. Touches nothing of `make up` (var/, ports 8000-8082).
 
 import argparse
 import json
-import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import requests
 
-from bench.common import GUNICORN, PYTHON, ROOT, Nginx, free_port, percentile, running
+from bench.common import Nginx, live_site, percentile
 
 SETUP = """
 from django.contrib.auth import get_user_model
@@ -94,50 +89,17 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", default="3")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="askme-bench-e2e-"))
-    tmp.chmod(0o755)
-    for sub in ("run", "log", "cache", "uploads"):
-        (tmp / sub).mkdir()
-    app_port = free_port()
     # One member posts answers back to back: far past nginx's posting limit for one address.
-    nginx = Nginx.for_backend(
+    with live_site(
         args.backend,
-        binary=args.nginx,
-        app_addr=f"127.0.0.1:{app_port}",
-        values={"POST_RATE": "10000r/s"},
-    )
-    env = {
-        **os.environ,
-        "VAR_DIR": str(tmp),
-        "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
-        "CACHE_URL": f"file://{tmp}/cache",
-        "MEDIA_ROOT": str(tmp / "uploads"),
-        "LIVE_BACKEND": args.backend,
-        "LIVE_PUBLISH_URL": nginx.publish_url,
-        "APP_BIND": f"127.0.0.1:{app_port}",
-        "GUNICORN_WORKERS": args.gunicorn_workers,
-        "GUNICORN_ACCESS_LOG": "-" if os.environ.get("BENCH_ACCESS_LOG") else str(os.devnull),
-        "DEBUG": "0",
-    }
-    python = str(PYTHON)
-    gunicorn = [GUNICORN, "askme.wsgi:application", "-c", ROOT / "deploy/gunicorn.conf.py"]
-    try:
-        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        setup = subprocess.run(
-            [python, "manage.py", "shell", "-c", SETUP],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        question_id = int(setup.stdout.strip().splitlines()[-1])
-        with running(gunicorn, env=env, port=app_port, log=None, timeout=20):
-            nginx.start()
-            latencies, answered, crashes = measure(nginx, question_id, args.answers)
-    finally:
-        nginx.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
+        setup=SETUP,
+        nginx_binary=args.nginx,
+        database_url=args.database_url,
+        gunicorn_workers=args.gunicorn_workers,
+        nginx_values={"POST_RATE": "10000r/s"},
+    ) as (nginx, printed, env):
+        question_id = int(printed.strip().splitlines()[-1])
+        latencies, answered, crashes = measure(nginx, question_id, args.answers)
 
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
     print(
