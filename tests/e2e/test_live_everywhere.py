@@ -99,7 +99,8 @@ def test_card_numbers_change_live_on_every_list(each_live_site, new_page):
 def test_the_inbox_badge_rises_on_any_page_and_drops_in_every_tab(each_live_site, new_page):
     base = each_live_site.site_url
     alice, bob = make_user("alice"), make_user("bob")
-    question = make_question(alice, title="Why is my loop slow?")
+    title = 'Why is my <img src=x onerror="window.__pwned=1"> loop slow?'
+    question = make_question(alice, title=title)
     elsewhere = make_question(bob, title="Something else entirely")
     tab_a, answerer = new_page(), new_page()
     log_in(tab_a, base, "alice")
@@ -120,8 +121,10 @@ def test_the_inbox_badge_rises_on_any_page_and_drops_in_every_tab(each_live_site
         expect(badge(tab)).to_be_visible()
         toast = tab.locator(".inbox-toast")
         expect(toast).to_contain_text("bob answered your question")
-        expect(toast.locator("a")).to_have_text("Why is my loop slow?")
+        expect(toast.locator("a")).to_have_text(title)  # the title is text in the toast
+        assert toast.locator("img").count() == 0
     assert tab_a.evaluate("window.__notReloaded") is True
+    assert tab_a.evaluate("window.__pwned") is None
 
     comment_create(post=question, author=bob, text="Which version?")
     expect(badge(tab_a)).to_have_text("2")
