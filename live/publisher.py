@@ -36,18 +36,23 @@ def encode(message: dict) -> bytes:
     return json.dumps(notice).encode()
 
 
-def _post(url: str, body: bytes) -> requests.Response:
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    timeout = settings.LIVE_PUBLISH_TIMEOUT
+def _request(method: str, url: str, **kwargs) -> requests.Response:
+    kwargs.setdefault("timeout", settings.LIVE_PUBLISH_TIMEOUT)
     try:
-        return _session.post(url, data=body, headers=headers, timeout=timeout)
+        return _session.request(method, url, **kwargs)
     except requests.Timeout:
         raise  # a hung comet server: give up now (the request must stay quick)
     except requests.ConnectionError:
         # A kept-alive connection the comet server closed meanwhile (its keepalive timeout, a
         # restart) fails before it is read: once more on a new connection rather than lose the
-        # event. A message that got through twice is harmless: pages apply each one once.
-        return _session.post(url, data=body, headers=headers, timeout=timeout)
+        # event or the count. A message that got through twice is harmless: pages apply each
+        # one once.
+        return _session.request(method, url, **kwargs)
+
+
+def _post(url: str, body: bytes) -> requests.Response:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    return _request("POST", url, data=body, headers=headers)
 
 
 def publish_to(channels: list[str], message: dict, what: str = "") -> bool:
@@ -89,11 +94,7 @@ def subscriber_count(channel: str) -> int | None:
     if settings.LIVE_BACKEND == "off":
         return None
     try:
-        response = _session.get(
-            publish_url(channel),
-            headers={"Accept": "application/json"},
-            timeout=settings.LIVE_PUBLISH_TIMEOUT,
-        )
+        response = _request("GET", publish_url(channel), headers={"Accept": "application/json"})
         if response.status_code == 404:
             return 0
         response.raise_for_status()

@@ -91,8 +91,9 @@ def question_presence(request: HttpRequest, question_id: int) -> JsonResponse:
     (no table of readers). A page asks when it connects and when it leaves; when the number
     differs from the one last pushed, it is pushed to every reader (one publish).
 
-    Two asks in flight can publish in the other order than they read (the later count first);
-    each reading carries the time it was taken (`at`, ms) and pages keep the newest one."""
+    Two asks in flight can finish in the other order than they read: each reading carries the
+    time it was taken (`at`, ms), pages keep the newest one, and a reading older than the one
+    last pushed is never pushed (nor remembered), so it cannot hide a newer count."""
     if not Question.objects.filter(pk=question_id).exists():
         return JsonResponse({"error": "not found"}, status=404)
     at = int(time.time() * 1000)
@@ -100,8 +101,10 @@ def question_presence(request: HttpRequest, question_id: int) -> JsonResponse:
     if readers is None:
         return JsonResponse({"readers": None})
     key = PRESENCE_KEY.format(question_id)
-    if cache.get(key) != readers:
-        cache.set(key, readers, 3600)
+    last = cache.get(key)
+    last_readers, last_at = last if isinstance(last, tuple) and len(last) == 2 else (None, 0)
+    if at >= last_at and readers != last_readers:
+        cache.set(key, (readers, at), 3600)
         message = {"type": "presence", "question": question_id, "readers": readers, "at": at}
         publisher.publish(question_id, message)
     return JsonResponse({"readers": readers, "at": at})

@@ -4,10 +4,12 @@ typing pings and the lists' catch-up endpoint."""
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from live import publisher
 from live.channels import subscribe_url
+from live.views import PRESENCE_KEY
 from qa.services import question_create, vote_set
 from tests.helpers import make_question
 
@@ -82,6 +84,11 @@ def test_presence_pushes_the_comet_server_s_count_when_it_changes(published, ali
     # Each reading says when it was taken, so a page can drop one that arrives out of order.
     times = [body["at"] for body in bodies]
     assert times == sorted(times) and [msg["at"] for _, msg in published] == [times[0], times[2]]
+    # A reading that finishes after a newer one was pushed (two asks in flight) is not pushed.
+    cache.set(PRESENCE_KEY.format(question.pk), (3, times[2] + 60_000), 3600)
+    counts = iter([1])
+    assert client.get(f"/question/{question.pk}/presence/").json()["readers"] == 1
+    assert len(published) == 2
     assert client.get("/question/999999/presence/").status_code == 404
 
 

@@ -52,9 +52,11 @@ function startInbox(link) {
 
   let fetching = false;
   let again = false;
+  let failures = 0; // a failed ask is asked again a moment later (a busy or restarting server)
   async function catchUp() {
     if (fetching) { again = true; return; }
     fetching = true;
+    let failed = true;
     try {
       do {
         again = false;
@@ -66,7 +68,7 @@ function startInbox(link) {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         });
-        if (!response.ok) break;
+        if (!response.ok) throw new Error(`inbox catch-up: ${response.status}`);
         const body = await response.json();
         const items = Array.isArray(body.notifications) ? body.notifications : [];
         items.forEach(toast);
@@ -74,10 +76,16 @@ function startInbox(link) {
         latest = Math.max(latest || 0, newest);
         if (pushes === pushesBefore) setUnread(body.unread);
       } while (again);
+      failed = false;
+      failures = 0;
     } catch {
-      // The next (re)connect or push asks again.
+      // Asked again below; after that, the next (re)connect or push asks again.
     } finally {
       fetching = false;
+    }
+    if (failed && failures < 3) {
+      failures += 1;
+      setTimeout(catchUp, 1000 * failures);
     }
   }
 

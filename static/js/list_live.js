@@ -18,8 +18,11 @@ function startList(root) {
   // Only the first page of a newest-first list takes new questions; the hot order stays.
   const takesNew = root.dataset.list !== "hot" && Number(root.dataset.page) === 1;
   const tagId = root.dataset.channel.startsWith("tag-") ? Number(root.dataset.channel.slice(4)) : null;
-  let highest = Number(root.dataset.after) || 0;
-  const pending = new Map(); // question id → card element, oldest first
+  // The newest question the catch-up has brought (or the page had): the next catch-up asks for
+  // what came after it. Pushes do not move it: a question pushed after a reconnect must not
+  // make the catch-up skip one asked while the page was disconnected.
+  let caughtUp = Number(root.dataset.after) || 0;
+  const pending = new Map(); // question id → card element
 
   function seen(id) {
     return pending.has(id) || document.getElementById(`question-${id}`) !== null;
@@ -32,7 +35,6 @@ function startList(root) {
     if (tagId !== null && !(Array.isArray(msg.tags) && msg.tags.map(Number).includes(tagId))) return;
     const card = fromPartial(String(msg.html || ""), "article.question-card");
     if (!card) return;
-    highest = Math.max(highest, id);
     pending.set(id, card);
     barLink.textContent = pluralLabel(bar, "label", pending.size);
     bar.classList.remove("d-none");
@@ -41,8 +43,8 @@ function startList(root) {
   function showPending(event) {
     event.preventDefault();
     document.getElementById("no-questions")?.remove();
-    // Newest on top: the last to arrive goes first.
-    [...pending.values()].forEach((card) => {
+    // Newest on top, whatever order they arrived in (a push may overtake a catch-up reply).
+    [...pending.entries()].sort(([a], [b]) => a - b).forEach(([, card]) => {
       card.classList.add("live-new");
       cardsBox.prepend(card);
     });
@@ -68,8 +70,18 @@ function startList(root) {
   // than this page's, the page fetches it in its own from the catch-up endpoint.
   const pageLang = document.documentElement.lang || "";
   const inOurWords = (fn) => (msg) => (msg.lang && msg.lang !== pageLang ? catchUp() : fn(msg));
+  // A catch-up reply's numbers for a card are older than a push for that card that came
+  // while it was asked: they are not applied then.
+  const cardPushes = new Map(); // question id → card pushes so far
   on("question", inOurWords(onQuestion));
-  on("card", inOurWords(onCard));
+  on(
+    "card",
+    inOurWords((msg) => {
+      const id = Number(msg.id);
+      cardPushes.set(id, (cardPushes.get(id) || 0) + 1);
+      onCard(msg);
+    }),
+  );
 
   let catching = false;
   let again = false;
@@ -86,9 +98,10 @@ function startList(root) {
         const params = new URLSearchParams({
           channel: root.dataset.channel,
           // Not the first page: no new questions, only the numbers of the cards shown.
-          after: String(takesNew ? highest : "9223372036854775807"),
+          after: String(takesNew ? caughtUp : "9223372036854775807"),
           cards: ids.join(","),
         });
+        const pushesBefore = new Map(cardPushes);
         const response = await fetch(`${root.dataset.catchUpUrl}?${params}`, {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
@@ -97,8 +110,10 @@ function startList(root) {
         const body = await response.json();
         const messages = Array.isArray(body.messages) ? body.messages : [];
         messages.forEach(onQuestion);
-        messages.forEach((msg) => { highest = Math.max(highest, Number(msg.id) || 0); });
-        (Array.isArray(body.cards) ? body.cards : []).forEach(onCard);
+        messages.forEach((msg) => { caughtUp = Math.max(caughtUp, Number(msg.id) || 0); });
+        (Array.isArray(body.cards) ? body.cards : [])
+          .filter((card) => cardPushes.get(Number(card.id)) === pushesBefore.get(Number(card.id)))
+          .forEach(onCard);
         if (body.more === true && ++rounds < 10) again = true;
       } while (again);
     } catch {

@@ -148,8 +148,12 @@ function startLive(root) {
   // another language than this page's, the event is fetched in ours from the catch-up endpoint.
   const WORDED = new Set(["answer", "edit", "comment", "answer_deleted"]);
   const pageLang = document.documentElement.lang || "";
+  // A catch-up reply's count is older than an answer or deletion pushed while it was asked.
+  const COUNTED = new Set(["answer", "answer_deleted"]);
+  let countPushes = 0;
   Object.entries(byType).forEach(([type, fn]) => {
     on(type, (msg) => {
+      if (COUNTED.has(type)) countPushes += 1;
       if (msg.lang && msg.lang !== pageLang && WORDED.has(type)) catchUp();
       else fn(msg);
     });
@@ -169,6 +173,7 @@ function startLive(root) {
         again = false;
         for (let rounds = 0; rounds < 20; rounds++) {
           const url = `${root.dataset.liveUrl}?after=${highest}&since=${since}`;
+          const pushesBefore = countPushes;
           const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
           if (response.status === 404) onQuestionDeleted({ deleted: true });
           if (!response.ok) break;
@@ -176,7 +181,7 @@ function startLive(root) {
           const messages = Array.isArray(body.messages) ? body.messages : [];
           messages.forEach(handle);
           if (Number.isInteger(body.since)) since = body.since;
-          setCount(Number(body.answers_count), body.answers_label, true);
+          setCount(Number(body.answers_count), body.answers_label, countPushes === pushesBefore);
           if (body.more !== true) break;
         }
       } while (again);
@@ -263,7 +268,7 @@ function startLive(root) {
     // stream opens (Nchan's multi-channel subscriber, a private path's auth), later still on a
     // busy machine: ask again after a moment, and once more a little later.
     setTimeout(() => askPresence(), 1500);
-    setTimeout(() => askPresence(), 6000);
+    setTimeout(() => askPresence(), 4000);
   });
   onClose(() => askPresence(true));
 }
