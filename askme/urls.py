@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from core.views import language
+
 urlpatterns = [
     path("", include("qa.urls")),
     path("", include("accounts.urls")),
@@ -10,8 +12,8 @@ urlpatterns = [
     path("", include("search.urls")),
     path("", include("community.urls")),
     path("admin/", admin.site.urls),
-    # The footer's language switcher posts here (Django's set_language: a cookie, then `next`).
-    path("i18n/", include("django.conf.urls.i18n")),  # moderation, for staff (community/admin.py)
+    # The footer's language switcher: a cookie, then back to `next` (core/views.py).
+    path("language/<str:code>/", language, name="language"),
 ]
 
 if settings.DEBUG:

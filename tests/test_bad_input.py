@@ -204,7 +204,7 @@ def test_no_input_gives_a_5xx(corpus):
     comment = comment_create(post=question, author=_user("bob"), text="A comment on it.")
     good = {"question_id": str(question.pk), "answer_id": str(answer.pk), "name": "python"}
     good |= {"comment_id": str(comment.pk)}
-    good |= {"username": "alice"}
+    good |= {"username": "alice", "code": "ru"}
     # Password reset links, the moderators' flag queue, the admin.
     good |= {"uidb64": urlsafe_base64_encode(force_bytes(_user("bob").pk)), "token": "set-password"}
     good |= {"kind": "question", "pk": str(question.pk), "id": str(question.pk)}

@@ -65,7 +65,7 @@ def test_russian_pages_plurals_and_script_words(live_server, russian_page, quest
     ]
 
     # The footer's switcher: English, on the same page.
-    page.locator("footer button[value=en]").click()
+    page.locator("footer a[data-language=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.url == live_server.url + question.get_absolute_url()
     expect(page.locator("#answers-heading")).to_have_text("2 answers")
