@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import throttle
+from core.decorators import public_page
 from core.forms import posted, posted_files
 from core.pagination import paginate
 from core.redirects import next_path, redirect_next
@@ -142,6 +143,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 @require_GET
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("profile"), username=username)

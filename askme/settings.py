@@ -326,6 +326,11 @@ LIVE_PUBLISH_TIMEOUT = float(env_str("LIVE_PUBLISH_TIMEOUT", "0.5"))
 # client_max_body_size (256k) in deploy/nginx/ for both backends.
 LIVE_MAX_MESSAGE_BYTES = env_int("LIVE_MAX_MESSAGE_BYTES", 128 * 1024)
 
+# How long nginx may serve one rendering of a public page (lists, questions, members' pages) to
+# other anonymous readers (core/decorators.py public_page); 0: never. A burst of readers of one
+# page costs one rendering a second, and each page's live catch-up on load brings what is newer.
+PUBLIC_PAGE_SECONDS = env_int("PUBLIC_PAGE_SECONDS", 1)
+
 # How often cron runs refresh_sidebar (bin/cron.sh reads it from here), and how long the cached
 # sidebar lives: far above the interval, so a slow or missed refresh keeps the last sidebar.
 SIDEBAR_CRON_MINUTES = env_int("SIDEBAR_CRON_MINUTES", 5)

@@ -7,6 +7,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.decorators import public_page
 from core.pagination import paginate
 from live.channels import UNANSWERED
 from qa.models import QUESTIONS_PER_PAGE
@@ -43,6 +44,7 @@ def _list_page(request: HttpRequest, template: str, fragment: str, context: dict
     return response
 
 
+@public_page
 @require_GET
 def unanswered_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE)

@@ -2,6 +2,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
@@ -62,5 +63,31 @@ def form_or_json_endpoint(view: Callable) -> Callable:
             if as_json:
                 return JsonResponse({"error": _("not found")}, status=404)
             raise
+
+    return wrapped
+
+
+def public_page(view: Callable) -> Callable:
+    """A page every anonymous reader gets alike (the lists, a question, a member's page): when
+    this response is such a page, it tells nginx it may serve it to other anonymous readers for
+    PUBLIC_PAGE_SECONDS (X-Accel-Expires; nginx keeps that header to itself). The page's live
+    catch-up on load brings anything newer. deploy/nginx/common/public.conf never stores nor
+    serves a cached page for a request with a session or messages cookie, keys pages without
+    cookies but with the language inputs, and stores no response that sets a cookie."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        seconds = settings.PUBLIC_PAGE_SECONDS
+        if (
+            seconds > 0
+            and request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and not request.user.is_authenticated
+            and not response.cookies
+            and not response.has_header("Cache-Control")
+        ):
+            response["X-Accel-Expires"] = str(seconds)
+        return response
 
     return wrapped

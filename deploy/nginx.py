@@ -231,17 +231,19 @@ def nchan_redis(url: str) -> dict[str, str]:
 
 # -- running ----------------------------------------------------------------------------------
 def prepare_prefix(prefix: Path) -> None:
-    """logs/ and tmp/ below the prefix; started as root, nginx's workers (nobody) write tmp/."""
+    """logs/, tmp/ and cache/ below the prefix; started as root, nginx's workers (nobody) write
+    tmp/ and cache/ (the public pages' proxy_cache, common/http.conf)."""
     prefix = Path(prefix)
-    for sub in ("logs", "tmp"):
+    for sub in ("logs", "tmp", "cache"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     prefix.chmod(0o755)
     if os.geteuid() == 0:
         import pwd  # noqa: PLC0415  (Unix only, and only as root)
 
         nobody = pwd.getpwnam("nobody")
-        for path in (prefix / "tmp", *(prefix / "tmp").rglob("*")):
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        for sub in ("tmp", "cache"):
+            for path in (prefix / sub, *(prefix / sub).rglob("*")):
+                os.chown(path, nobody.pw_uid, nobody.pw_gid)
 
 
 def command(prefix: Path, binary: str = "nginx", *extra: str) -> list[str]:

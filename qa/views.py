@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from community.privileges import privilege_refusal
 from core import throttle
-from core.decorators import json_endpoint
+from core.decorators import json_endpoint, public_page
 from core.forms import posted
 from core.pagination import paginate
 from live.channels import QUESTIONS, question_channel, tag_channel
@@ -46,6 +46,7 @@ def _question_list(
     return render(request, "qa/question_list.html", {"page": page, **template_context})
 
 
+@public_page
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     return _question_list(
@@ -56,6 +57,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 @require_GET
 def hot(request: HttpRequest) -> HttpResponse:
     return _question_list(
@@ -67,6 +69,7 @@ def hot(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
     # The tag's id in the query (not a join on its name) lets PostgreSQL use the per-tag
@@ -85,6 +88,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
+@public_page
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     question = get_object_or_404(

@@ -209,3 +209,30 @@ def test_push_stream_backend_delivers_to_the_page(push_stream_site, new_page):
     expect(b.locator(f"#answer-{answer.pk} .markdown strong")).to_have_text("push-stream")
     expect(b.locator(f"#answer-{first.pk} [data-rating]")).to_have_text("1")
     expect(b.locator("#answers-heading")).to_have_text("2 answers")
+
+
+def test_an_anonymous_reader_served_a_cached_page_still_sees_every_answer(
+    live_site, new_page, settings
+):
+    """nginx keeps a public page for anonymous readers (here long enough to be sure the second
+    reader gets the copy made before the answer); the page's catch-up on load brings the rest."""
+    settings.PUBLIC_PAGE_SECONDS = 60
+    base = live_site.site_url
+    alice, bob = make_user("alice"), make_user("bob")
+    question = make_question(alice)
+    url = f"{base}/question/{question.pk}/"
+    first = new_page()
+    first.goto(url)
+    answer = answer_create(question=question, author=bob, text="Committed before the load.")
+
+    second = new_page()
+    response = second.goto(url)
+    assert response.headers["x-cache"] == "HIT"
+    assert f'id="answer-{answer.pk}"' not in response.text()  # the copy is older than the answer
+    expect(second.locator(f"#answer-{answer.pk}")).to_contain_text("Committed before the load.")
+    expect(second.locator("#answers-heading")).to_have_text("1 answer")
+    # A member opening the same page gets their own rendering, with the answer in it.
+    member = new_page()
+    log_in(member, base, "alice")
+    response = member.goto(url)
+    assert response.headers["x-cache"] == "BYPASS" and f'id="answer-{answer.pk}"' in response.text()

@@ -185,8 +185,12 @@ class Nginx:
                 continue
             # "pid (comm) state ppid ..." — comm may hold spaces, so split after the ")".
             fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == master:
-                pids.append(int(entry))
+            if int(fields[1]) != master:
+                continue
+            # Workers only: the page cache's manager and loader are children of the master too.
+            with contextlib.suppress(OSError):
+                if b"worker process" in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    pids.append(int(entry))
         return sorted(pids)
 
     def workers_rss_kb(self) -> int:
