@@ -1,12 +1,19 @@
-"""Page latency and throughput through nginx + gunicorn: wrk against each page, one table.
+"""Page latency and throughput through nginx + gunicorn, for a member and for anonymous readers,
+side by side with two floors measured in the same run: one table.
 
     bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
     .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16]
 
 Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and nginx with the site's own config
 (deploy.nginx, free ports, prefix in a temp dir, one worker) against the database, fills the
-sidebar cache, warms each URL, then runs wrk twice per URL: one connection (latency: p50, p99)
-and --high connections (throughput). Stops what it started. Needs Debian's `wrk` and `nginx`.
+sidebar cache, warms each URL, then runs wrk per URL: as a logged-in member (a session cookie:
+nginx never serves a member a cached page) at one connection (latency: p50, p99) and at --high
+connections (throughput), and as an anonymous reader at --high connections (through nginx's
+public-page cache). The floors, on the same machine in the same run: the typical question's
+HTML returned by a minimal Django view (bench/floor.py: no middleware, no database) through the
+same gunicorn config and nginx config, and the same HTML as a static file from nginx. Each
+figure is printed with its ratio to its floor. Stops what it started. Needs Debian's `wrk` and
+`nginx`.
 """
 
 import argparse
@@ -54,10 +61,11 @@ def urls() -> list[tuple[str, str]]:
     ]
 
 
-def wrk(url: str, connections: int, duration: int) -> dict:
+def wrk(url: str, connections: int, duration: int, cookie: str = "") -> dict:
     threads = 1 if connections == 1 else 2
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *header, url],
         capture_output=True,
         text=True,
         check=True,
@@ -89,39 +97,76 @@ def wait_for(url: str, seconds: float = 20) -> None:
             time.sleep(0.2)
 
 
-def measure(base: str, pages: list[tuple[str, str]], args: argparse.Namespace, env: dict) -> None:
-    """wrk twice per page (one connection, then --high), a markdown table at the end."""
-    wait_for(base + "/")
+def floors(base: str, floor_base: str, path: str, args) -> tuple[dict, dict]:
+    """(minimal Django, static nginx) at --high connections, each after a warm-up burst."""
+    results = []
+    for url in (f"{floor_base}{path}", f"{floor_base}/static/floor.html"):
+        wrk(url, args.high, 2)
+        time.sleep(1)
+        results.append(wrk(url, args.high, args.duration))
+    return results[0], results[1]
+
+
+def measure(base: str, pages: list[tuple[str, str]], args, env: dict, cookie: str, floor) -> None:
+    """Per page: a member at one connection and at --high, an anonymous reader at --high; a
+    markdown table at the end, every throughput with its ratio to its floor."""
+    django_floor, static_floor = floor
     print(
         f"wrk {args.duration} s per run through nginx → gunicorn "
         f"({env.get('GUNICORN_WORKERS', 'default')} workers), {os.cpu_count()} CPUs, "
         f"database {args.db_url.rsplit('/', 1)[-1]}",
         flush=True,
     )
-    header = (
-        f"| page | URL | p50 ms (c=1) | p99 ms (c=1) | req/s (c=1) "
-        f"| p99 ms (c={args.high}) | req/s (c={args.high}) |"
+    print(
+        f"floors at c={args.high}: minimal Django {django_floor['rps']:.0f} req/s "
+        f"(p99 {django_floor['p99']:.1f} ms), static nginx {static_floor['rps']:.0f} req/s "
+        f"(p99 {static_floor['p99']:.1f} ms)",
+        flush=True,
     )
-    rows = [header, "|" + "---|" * 7]
+    h = args.high
+    header = (
+        f"| page | URL | member p50 ms (c=1) | member p99 ms (c=1) | member req/s (c={h}) "
+        f"| ÷ Django floor | anonymous req/s (c={h}) | ÷ static floor |"
+    )
+    rows = [header, "|" + "---|" * 8]
     for label, path in pages:
         wait_for(base + path)
         # Warm every worker process (each compiles templates and opens its database connection
         # on its first requests) and the database's cache: concurrent requests reach all of
         # them, where sequential ones may all land on the same worker.
-        wrk(base + path, args.high, 2)
+        wrk(base + path, args.high, 2, cookie)
         # Let the workers finish what that burst left queued, or the first requests of the
         # one-connection run wait behind it and show up as its p99.
         time.sleep(2)
-        low = wrk(base + path, 1, args.duration)
-        high = wrk(base + path, args.high, args.duration)
-        errors = low["errors"] + high["errors"]
+        low = wrk(base + path, 1, args.duration, cookie)
+        high = wrk(base + path, args.high, args.duration, cookie)
+        # The same warm-up and pause for the anonymous run (its own fragments and page copy).
+        wrk(base + path, args.high, 2)
+        time.sleep(2)
+        anonymous = wrk(base + path, args.high, args.duration)
+        errors = low["errors"] + high["errors"] + anonymous["errors"]
         row = (
-            f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {low['rps']:.0f} "
-            f"| {high['p99']:.1f} | {high['rps']:.0f} |"
+            f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {high['rps']:.0f} "
+            f"| {high['rps'] / django_floor['rps']:.1%} | {anonymous['rps']:.0f} "
+            f"| {anonymous['rps'] / static_floor['rps']:.1%} |"
         ) + (f" {errors} errors" if errors else "")
         rows.append(row)
         print(row, flush=True)
     print("\n" + "\n".join(rows))
+
+
+def member_cookie() -> str:
+    """A session of the member with the most questions, as the browser would send it."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from qa.models import Question
+
+    author_id = Question.objects.values_list("author_id", flat=True).order_by("author_id").first()
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=author_id))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def main() -> int:
@@ -159,30 +204,41 @@ def main() -> int:
     django.setup()
     pages = urls()
 
-    app_port = free_port()
-    for sub in ("run", "log"):
+    cookie = member_cookie()
+    app_port, floor_port = free_port(), free_port()
+    for sub in ("run", "log", "static", "floor/run", "floor/log"):
         (tmp / sub).mkdir(parents=True, exist_ok=True)
     os.chmod(tmp, 0o755)
-    # The site's own nginx config (deploy/nginx/nchan.conf, as make up renders it), one worker.
+    # The site's own nginx config (deploy/nginx/nchan.conf, as make up renders it), one worker;
+    # the floors' nginx, the same config in front of bench/floor.py, serves the static copy.
     nginx = Nginx.for_backend("nchan", app_addr=f"127.0.0.1:{app_port}", workers=1)
+    floor_nginx = Nginx.for_backend(
+        "nchan", app_addr=f"127.0.0.1:{floor_port}", workers=1, static_root=tmp / "static"
+    )
     manage = [str(PYTHON), str(ROOT / "manage.py")]
     subprocess.run([*manage, "refresh_sidebar", "--force"], env=env, cwd=ROOT, check=False)
-    gunicorn = [
-        GUNICORN,
-        "askme.wsgi:application",
-        "-c",
-        ROOT / "deploy" / "gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{app_port}",
-        "--pid",
-        tmp / "run" / "gunicorn.pid",
-    ]
+    config = ["-c", ROOT / "deploy" / "gunicorn.conf.py"]
+    gunicorn = [GUNICORN, "askme.wsgi:application", *config, "--bind", f"127.0.0.1:{app_port}"]
+    floor_html = tmp / "static" / "floor.html"
+    floor_env = {**env, "VAR_DIR": str(tmp / "floor"), "FLOOR_HTML": str(floor_html)}
+    floor_gunicorn = [GUNICORN, "bench.floor:application", *config]
+    floor_gunicorn += ["--bind", f"127.0.0.1:{floor_port}"]
+    question_path = next(path for label, path in pages if label.startswith("question"))
     try:
         with running(gunicorn, env=env, port=app_port, log=None):
             nginx.start()
-            measure(nginx.site_url, pages, args, env)
+            wait_for(nginx.site_url + question_path)
+            with urllib.request.urlopen(nginx.site_url + question_path) as response:  # noqa: S310
+                floor_html.write_bytes(response.read())
+            floor_html.chmod(0o644)
+            with running(floor_gunicorn, env=floor_env, port=floor_port, log=None):
+                floor_nginx.start()
+                floor = floors(nginx.site_url, floor_nginx.site_url, question_path, args)
+                floor_nginx.cleanup()
+            measure(nginx.site_url, pages, args, env, cookie, floor)
     finally:
         nginx.cleanup()
+        floor_nginx.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
