@@ -19,6 +19,7 @@ from core.pagination import paginate
 from core.redirects import next_path, redirect_next
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
+from .backends import SESSION_BACKEND
 from .forms import (
     AccountDeleteForm,
     LoginForm,
@@ -35,7 +36,7 @@ User = get_user_model()
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=posted(request))
     if request.method == "POST" and form.is_valid():
-        login(request, form.get_user())
+        login(request, form.get_user(), backend=SESSION_BACKEND)
         return redirect_next(request)
     return render(
         request,
@@ -97,7 +98,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(posted(request), posted_files(request))
     user = form.save() if request.method == "POST" and form.is_valid() else None
     if user is not None:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=SESSION_BACKEND)
         messages.success(request, _("Welcome to AskMe, %(name)s!") % {"name": user.username})
         return redirect_next(request)
     if form.has_error("email", "email_taken"):
@@ -220,7 +221,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = SESSION_BACKEND
 
     def form_invalid(self, form) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -168,6 +168,9 @@ def cache_config(url: str) -> dict:
 CACHES = {"default": cache_config(env_str("CACHE_URL"))}
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "askme")
 
+# Sessions stay in the database alone (not cached_db, which would save a query a member page):
+# a logout or a password change must end the session even when the cache refuses the delete
+# (full disk, memcached unreachable for a moment), not leave it alive in the cache.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -261,7 +264,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # no row per successful login
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.LoginLockoutBackend",  # first: axes refuses a locked-out login early
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.SessionUserBackend",  # the session's member and profile in one query
+    "django.contrib.auth.backends.ModelBackend",  # checks passwords
 ]
 # --- end of abuse limits ---
 

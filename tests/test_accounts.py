@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from .helpers import client_for, csrf_post, make_answer, make_question
+from .helpers import client_for, csrf_post, make_answer, make_question, queries_of_get
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -207,3 +207,41 @@ def test_signup_rejects_usernames_without_letters_or_digits(db, username):
     assert response.status_code == 400
     assert "at least one letter or digit" in response.content.decode()
     assert not User.objects.filter(username=username).exists()
+
+
+# --- The session's member (accounts/backends.py SessionUserBackend, cached_db sessions) ---
+
+
+def test_a_member_page_reads_the_member_and_profile_in_one_query(alice):
+    client = client_for()
+    csrf_post(client, "/login/", {"username": "alice", "password": "pass-word-123"})
+    assert client.session["_auth_user_backend"] == "accounts.backends.SessionUserBackend"
+    sql, response = queries_of_get(client, "/tags/")
+    members = [q for q in sql if 'FROM "auth_user"' in q]
+    assert len(members) == 1 and '"accounts_profile"' in members[0]
+    assert not any(q.startswith('SELECT "accounts_profile"') for q in sql)
+    assert 'href="/user/alice/"' in response.content.decode()
+
+
+def test_sessions_made_before_the_backend_stay_logged_in(alice):
+    client = client_for()
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    assert 'href="/user/alice/"' in client.get("/tags/").content.decode()
+
+
+def test_a_logged_out_session_cookie_is_worth_nothing(alice):
+    client = client_for()
+    csrf_post(client, "/login/", {"username": "alice", "password": "pass-word-123"})
+    stolen = client.cookies["sessionid"].value
+    csrf_post(client, "/logout/", {"continue": "/"})
+    thief = client_for()
+    thief.cookies["sessionid"] = stolen
+    assert 'href="/user/alice/"' not in thief.get("/tags/").content.decode()
+
+
+def test_the_session_backend_checks_no_password(alice):
+    from accounts.backends import SessionUserBackend
+
+    assert (
+        SessionUserBackend().authenticate(None, username="alice", password="pass-word-123") is None
+    )
