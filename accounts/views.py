@@ -1,3 +1,4 @@
+import functools
 import hashlib
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from core.decorators import public_page
 from core.forms import posted, posted_files
 from core.pagination import paginate
 from core.redirects import next_path, redirect_next
+from qa.cards import question_cards
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
 from .backends import SESSION_BACKEND
@@ -148,11 +150,13 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @require_GET
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("profile"), username=username)
+    listed = Question.objects.new().filter(author=person)
     questions = paginate(
         request,
-        Question.objects.new().filter(author=person),
+        listed,
         QUESTIONS_PER_PAGE,
         count_key=f"user:{person.pk}:questions",
+        rows=functools.partial(question_cards, listed),
     )
     answers = (
         Answer.objects.filter(author=person)

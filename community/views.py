@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from core.decorators import public_page
 from core.pagination import paginate
 from live.channels import UNANSWERED
+from qa.cards import question_cards
 from qa.models import QUESTIONS_PER_PAGE
 
 from .models import ReputationEvent
@@ -48,8 +49,9 @@ def _list_page(request: HttpRequest, template: str, fragment: str, context: dict
 @require_GET
 def unanswered_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE)
-    rows = {q.pk: q for q in unanswered().filter(pk__in=page.object_list)}
-    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    # the cached ids are re-checked: a question answered since then drops out of its page
+    cards = question_cards(unanswered(), page.object_list)
+    page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
     context = {
         "page": page,
         "tab": "unanswered",

@@ -8,6 +8,8 @@ Two costs grow with the table: COUNT(*) for the pagination bar, and OFFSET on de
   with their select_related/prefetch_related.
 """
 
+from collections.abc import Callable
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,6 +18,10 @@ from .counts import cached_count
 
 
 class DeferredJoinPaginator(Paginator):
+    def __init__(self, *args, rows: Callable[[list], dict] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+
     def page(self, number) -> Page:
         number = self.validate_number(number)
         if not isinstance(self.object_list, QuerySet):
@@ -25,7 +31,12 @@ class DeferredJoinPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {obj.pk: obj for obj in self.object_list.filter(pk__in=ids)} if ids else {}
+        if not ids:
+            rows = {}
+        elif self.rows:
+            rows = self.rows(ids)
+        else:
+            rows = {obj.pk: obj for obj in self.object_list.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
@@ -36,12 +47,14 @@ def paginate(
     count: int | None = None,
     *,
     count_key: str | None = None,
+    rows: Callable[[list], dict] | None = None,
 ) -> Page:
     """Garbage `?page=` → first page; past the end → last page; never an exception.
 
-    `count`: a known (e.g. denormalised) total; `count_key`: cache the COUNT under this key.
+    `count`: a known (e.g. denormalised) total; `count_key`: cache the COUNT under this key;
+    `rows(ids)`: what the page holds for its ids, by id (default: the QuerySet's rows).
     """
-    paginator = DeferredJoinPaginator(object_list, per_page)
+    paginator = DeferredJoinPaginator(object_list, per_page, rows=rows)
     if count is None and count_key is not None:
         count = cached_count(count_key, object_list)
     if count is not None:

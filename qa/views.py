@@ -1,18 +1,15 @@
 import functools
-import hashlib
 import json
-from collections.abc import Callable
-from pathlib import Path
+from types import SimpleNamespace
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import IntegerField, Max, Value
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template, render_to_string
-from django.utils import translation
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,7 +22,9 @@ from live.channels import QUESTIONS, question_channel, tag_channel
 from live.messages import answer_html
 from live.views import since_ms
 
+from .cards import question_cards
 from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
+from .fragments import digest, fragments, fragments_version
 from .models import (
     ANSWERS_PER_PAGE,
     QUESTIONS_PER_PAGE,
@@ -42,7 +41,13 @@ from .services import answer_create, answer_mark_correct, question_create, vote_
 def _question_list(
     request: HttpRequest, queryset, count_key: str, template_context: dict
 ) -> HttpResponse:
-    page = paginate(request, queryset, QUESTIONS_PER_PAGE, count_key=count_key)
+    page = paginate(
+        request,
+        queryset,
+        QUESTIONS_PER_PAGE,
+        count_key=count_key,
+        rows=functools.partial(question_cards, queryset),
+    )
     return render(request, "qa/question_list.html", {"page": page, **template_context})
 
 
@@ -92,8 +97,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     question = get_object_or_404(
-        Question.all_objects.select_related("author__profile").prefetch_related("tags"),
-        pk=question_id,
+        Question.all_objects.select_related("author__profile"), pk=question_id
     )
     if not question.can_see(request.user):
         raise Http404("No such question")
@@ -113,25 +117,18 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
         Answer.objects.for_page(question),
         ANSWERS_PER_PAGE,
         count=question.answers_count,
+        rows=answer_rows,
     )
     answers = list(page.object_list)
     comments_attach(question, answers)
     answers_attach_html(answers, question)
-    my_question_vote = 0
-    if request.user.is_authenticated:
-        my_question_vote = (
-            QuestionVote.objects.filter(user=request.user, question=question)
-            .values_list("value", flat=True)
-            .first()
-            or 0
-        )
-        my_votes = dict(
-            AnswerVote.objects.filter(
-                user=request.user, answer__in=[a.pk for a in answers]
-            ).values_list("answer_id", "value")
-        )
+    question_attach_html(question)
+    my_votes = viewer_votes(request.user, question, [a.pk for a in answers])
+    my_question_vote = my_votes.pop(0, 0)
+    if page.paginator.num_pages == 1:  # every answer is on this page
+        last_answer_id = max((a.pk for a in answers), default=0)
     else:
-        my_votes = {}
+        last_answer_id = question.answers.aggregate(last=Max("pk"))["last"] or 0
     status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
@@ -151,10 +148,24 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "live_since": since_ms(),
             # The newest answer of the whole question (not only of this page): live.js resumes
             # from it (/question/<id>/live/?after=…) after a reconnect.
-            "last_answer_id": question.answers.aggregate(last=Max("pk"))["last"] or 0,
+            "last_answer_id": last_answer_id,
         },
         status=status,
     )
+
+
+def viewer_votes(user, question: Question, answer_ids: list[int]) -> dict[int, int]:
+    """This viewer's votes on the page, in one query: {answer id: value}, and the question's
+    under 0 (ids start at 1)."""
+    if not user.is_authenticated:
+        return {}
+    on_question = QuestionVote.objects.filter(user=user, question=question).values_list(
+        Value(0, output_field=IntegerField()), "value"
+    )
+    on_answers = AnswerVote.objects.filter(user=user, answer__in=answer_ids).values_list(
+        "answer_id", "value"
+    )
+    return dict(on_question.union(on_answers, all=True))
 
 
 @require_GET
@@ -222,61 +233,10 @@ def answer_correct(request: HttpRequest, answer_id: int) -> JsonResponse:
 COMMENTS_SHOWN = 5  # the rest wait behind "show N more"
 
 
-def _fragments(keys: dict, render: Callable[[list], dict], ttl: int) -> dict:
-    """HTML per item: `keys` maps each item to its cache key; what the cache does not hold is
-    rendered by `render(missing items)` (one call) and stored. A cache that fails is a miss."""
-    try:
-        cached = cache.get_many(list(keys.values()))
-    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
-        cached = {}
-    html = {item: cached[key] for item, key in keys.items() if key in cached}
-    missing = [item for item in keys if item not in html]
-    if missing:
-        fresh = render(missing)
-        try:
-            cache.set_many({keys[item]: fresh[item] for item in missing}, ttl)
-        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
-            pass
-        html.update(fresh)
-    return html
-
-
-def _digest(values: list) -> str:
-    return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
-
-
-# Partials whose output is cached: their own text is part of every fragment key, so a deploy
-# that changes one never serves fragments rendered by the old one.
-FRAGMENT_TEMPLATES = (
-    "qa/_answer.html",
-    "qa/_answer_body.html",
-    "qa/_vote.html",
-    "qa/_comments.html",
-    "qa/_comment.html",
-)
-
-
-def fragments_version() -> str:
-    """Part of every fragment key: the language the fragment is in (a Russian reader must never
-    get an English fragment, nor the other way round), the partials' text and that language's
-    catalog (a deploy with new translations renders afresh)."""
-    return _fragments_version(translation.get_language() or settings.LANGUAGE_CODE)
-
-
-@functools.cache
-def _fragments_version(language: str) -> str:
-    sources = [Path(get_template(name).origin.name).read_bytes() for name in FRAGMENT_TEMPLATES]
-    for locale_dir in settings.LOCALE_PATHS:
-        catalog = Path(locale_dir) / translation.to_locale(language) / "LC_MESSAGES" / "django.po"
-        if catalog.exists():
-            sources.append(catalog.read_bytes())
-    return f"{language}.{_digest(sources)[:8]}"
-
-
 COMMENT_FRAGMENT_TTL = 3600  # also how long a renamed author's old name may show under a comment
 
 
-def comments_attach(question: Question, answers: list[Answer]) -> None:
+def comments_attach(question: Question, answers: list[SimpleNamespace]) -> None:
     """Give the question and each answer on the page its rendered comments (`.comments_html`,
     `.comments_count`).
 
@@ -298,7 +258,7 @@ def comments_attach(question: Question, answers: list[Answer]) -> None:
             stamps[key].append((created.timestamp(), reputation))
     version = fragments_version()
     keys = {
-        key: f"comments:{version}:{key[0]}:{key[1]}:{_digest([pks, stamps[key]])}"
+        key: f"comments:{version}:{key[0]}:{key[1]}:{digest([pks, stamps[key]])}"
         for key, pks in ids.items()
         if pks
     }
@@ -318,39 +278,92 @@ def comments_attach(question: Question, answers: list[Answer]) -> None:
             for key in missing
         }
 
-    html = _fragments(keys, render, COMMENT_FRAGMENT_TTL)
+    html = fragments(keys, render, COMMENT_FRAGMENT_TTL)
     for key, post in posts.items():
         post.comments_count = len(ids[key])
         post.comments_key = keys.get(key, "none")
         post.comments_html = mark_safe(html.get(key, ""))  # noqa: S308 — our partials
 
 
-ANSWER_FRAGMENT_TTL = 3600  # also how long a changed author name or avatar may lag on an answer
+ANSWER_FRAGMENT_TTL = 3600
+
+# What an answer's article shows that can change, read for the page's answers in one narrow
+# query (no models): its key is made of these and of its comments' key.
+_ANSWER_KEY_FIELDS = (
+    "pk",
+    "created_at",
+    "rating",
+    "is_correct",
+    "edited_at",
+    "author__username",
+    "author__profile__display_name",
+    "author__profile__avatar",
+    "author__profile__deleted_at",
+    "author__profile__reputation",
+)
 
 
-def answers_attach_html(answers: list[Answer], question: Question) -> None:
-    """Give each answer its rendered article (`.html`), the partial live pushes send too.
+def answer_rows(ids: list[int]) -> dict[int, SimpleNamespace]:
+    """The page's answers as light rows (`pk`, `stamp`): models only for those not cached."""
+    rows = Answer.objects.filter(pk__in=ids).values_list(*_ANSWER_KEY_FIELDS)
+    return {row[0]: SimpleNamespace(pk=row[0], stamp=row[1:]) for row in rows}
 
-    It is the same for every viewer, so it is cached under what it shows that can change:
-    rating, correct mark, last edit, its author's reputation and its comments (comments_attach
-    runs first). One cache round trip for the page; templates only for answers not cached yet.
+
+def answers_attach_html(answers: list[SimpleNamespace], question: Question) -> None:
+    """Give each answer row its rendered article (`.html`), the partial live pushes send too.
+
+    It is the same for every viewer, so it is cached under what it shows that can change
+    (`stamp`: rating, correct mark, last edit, its author's name, avatar and reputation) and its
+    comments (comments_attach runs first). One cache round trip for the page; models and
+    templates only for answers not cached yet.
     """
     version = fragments_version()
     keys = {
-        answer.pk: (
-            f"answer:{version}:{answer.pk}:{answer.created_at.timestamp()}:{answer.rating}:"
-            f"{int(answer.is_correct)}:{answer.edited_at.timestamp() if answer.edited_at else 0}:"
-            f"{answer.author.profile.reputation}:{answer.comments_key}"
-        )
+        answer.pk: f"answer:{version}:{answer.pk}:{digest((answer.stamp, answer.comments_key))}"
         for answer in answers
     }
     by_pk = {answer.pk: answer for answer in answers}
 
     def render(missing: list[int]) -> dict[int, str]:
-        for pk in missing:
-            by_pk[pk].question = question
-        return {pk: answer_html(by_pk[pk]) for pk in missing}
+        found = Answer.all_objects.filter(pk__in=missing).select_related("author__profile")
+        html = {}
+        for answer in found:
+            row = by_pk[answer.pk]
+            answer.question = question
+            answer.comments_count, answer.comments_key = row.comments_count, row.comments_key
+            answer.comments_html = row.comments_html
+            html[answer.pk] = answer_html(answer)
+        return html
 
-    html = _fragments(keys, render, ANSWER_FRAGMENT_TTL)
+    html = fragments(keys, render, ANSWER_FRAGMENT_TTL)
     for answer in answers:
-        answer.html = mark_safe(html[answer.pk])  # noqa: S308 — our partial
+        answer.html = mark_safe(html.get(answer.pk, ""))  # noqa: S308 — our partial
+
+
+QUESTION_FRAGMENT_TTL = 3600
+
+
+def question_attach_html(question: Question) -> None:
+    """Give the question its rendered body (`.body_fragment`: title, text, tags, author line),
+    the partial live edits push too. Cached under what it shows that can change: the last edit
+    (title, text and tags), its author's name, avatar and reputation, and "asked/edited … ago" as
+    they read now; its tags are read only when it is rendered."""
+    profile, now = question.author.profile, timezone.now()
+    stamp = (
+        question.title,
+        question.edited_at,
+        timesince(question.created_at, now),
+        timesince(question.edited_at, now) if question.edited_at else "",
+        question.author.username,
+        profile.display_name,
+        profile.avatar.name,
+        profile.deleted_at,
+        profile.reputation,
+    )
+    key = f"question:{fragments_version()}:{question.pk}:{digest(stamp)}"
+
+    def render(missing: list[int]) -> dict[int, str]:
+        return {question.pk: render_to_string("qa/_question_body.html", {"question": question})}
+
+    html = fragments({question.pk: key}, render, QUESTION_FRAGMENT_TTL)
+    question.body_fragment = mark_safe(html[question.pk])  # noqa: S308 — our partial

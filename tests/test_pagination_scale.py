@@ -60,4 +60,7 @@ def test_pages_read_by_id_match_plain_slicing(alice, bob, url):
     }[url.split("?")[0]]
     start = (page.number - 1) * 20
     assert [q.pk for q in page.object_list] == [q.pk for q in expected[start : start + 20]]
-    assert all(q.author.profile for q in page.object_list)  # select_related kept
+    authors = dict(Question.objects.values_list("pk", "author__username"))
+    # each card is its own question's, by its own author (cards are cached per question)
+    assert all(f'id="question-{c.pk}"' in c.html for c in page.object_list)
+    assert all(f'href="/user/{authors[c.pk]}/"' in c.html for c in page.object_list)

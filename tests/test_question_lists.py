@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from qa.models import Question
 
@@ -81,3 +84,62 @@ def test_unknown_tag_is_an_empty_list_not_an_error(db):
     response = client_for().get("/tag/nothing-here/")
     assert response.status_code == 200
     assert "No questions here yet" in response.content.decode()
+
+
+# --- Cards are cached fragments (qa/cards.py) ---
+
+
+def _card(url: str, question, client=None) -> str:
+    body = (client or client_for()).get(url).content.decode()
+    return body.split(f'id="question-{question.pk}"')[1].split("</article>")[0]
+
+
+def test_cached_cards_follow_votes_answers_edits_and_profiles(alice, bob, carol):
+    """Whatever a card shows that can change is part of its key: no list ever shows an old
+    number, title, tag, name, avatar or reputation."""
+    from qa.services import answer_create, question_edit, vote_set
+
+    question = make_question(alice, title="A question whose card is cached", tags=["python"])
+    assert "<strong>0</strong> votes" in _card("/", question)  # rendered and cached
+    vote_set(user=bob, target=question, value=1)
+    assert "<strong>1</strong> vote" in _card("/", question)
+    answer_create(question=question, author=carol, text="An answer that bumps the count.")
+    assert "<strong>1</strong> answer" in _card("/", question)
+    question_edit(
+        question=question,
+        editor=alice,
+        title="A renamed question, card re-rendered",
+        text="The text after an edit, shown in the excerpt.",
+        tags=["rust"],
+    )
+    card = _card("/", question)
+    assert "A renamed question" in card and "The text after an edit" in card
+    assert 'href="/tag/rust/"' in card and 'href="/tag/python/"' not in card
+    alice.profile.display_name = "Alice Renamed"
+    alice.profile.save()
+    assert "Alice Renamed" in _card("/", question)
+    type(alice.profile).objects.filter(pk=alice.profile.pk).update(reputation=4321)
+    assert ">4321</span>" in _card("/", question)
+    type(alice.profile).objects.filter(pk=alice.profile.pk).update(avatar="avatars/a.png")
+    assert "avatars/a.png" in _card("/", question)
+    Question.objects.filter(pk=question.pk).update(created_at=timezone.now() - timedelta(days=3))
+    assert "3\xa0days" in _card("/", question)
+
+
+def test_a_card_is_rendered_once_for_every_list_and_reader(alice, bob):
+    questions = [make_question(alice, title=f"Shared card {i}", tags=["python"]) for i in range(3)]
+    client_for().get("/")  # renders the three cards
+    for url, client in [("/", client_for(bob)), ("/tag/python/", client_for()), ("/hot/", None)]:
+        sql, response = queries_of_get(client or client_for(alice), url)
+        assert not any('"qa_question_tags"."question_id" IN' in q for q in sql), url
+        body = response.content.decode()
+        assert all(f'id="question-{q.pk}"' in body for q in questions)
+
+
+def test_cards_never_cross_languages(alice):
+    question = make_question(alice, tags=["python"])
+    english = _card("/", question)
+    client = client_for()
+    client.cookies["django_language"] = "ru"
+    russian = _card("/", question, client=client)
+    assert "asked" in english and "asked" not in russian

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 
 from qa.models import Answer, Question
 
@@ -145,11 +146,15 @@ def test_question_page_uses_constant_queries(alice, bob, carol):
     question = make_question(alice, tags=["a", "b"])
     make_answer(question, bob)
     url = question.get_absolute_url()
-    few_guest, few_member = _queries(url, None), _queries(url, carol)
+
+    def counts() -> tuple[int, int, int]:
+        cache.clear()  # nothing rendered yet: every fragment is rendered (and read) afresh
+        return _queries(url, None), _queries(url, carol), _queries(url, carol)  # cold, …, warm
+
+    few = counts()
     for i in range(29):
         make_answer(question, bob if i % 2 else carol, text=f"answer {i}")
-    assert _queries(url, None) == few_guest
-    assert _queries(url, carol) == few_member
+    assert counts() == few
 
 
 def test_ask_creates_question_with_tags(alice):
@@ -236,6 +241,11 @@ def test_cached_answers_follow_votes_marks_edits_and_comments(alice, bob, carol)
     assert "Second version" in article() and "First version" not in article()
     comment_create(post=answer, author=alice, text="A fresh remark")
     assert "A fresh remark" in article()
+    bob.profile.display_name = "Bob Renamed"
+    bob.profile.save()
+    assert "Bob Renamed" in article()
+    type(bob.profile).objects.filter(pk=bob.profile.pk).update(avatar="avatars/b.png")
+    assert "avatars/b.png" in article()
 
 
 def test_the_page_tells_scripts_which_answers_the_viewer_voted(alice, bob, carol):
@@ -249,3 +259,55 @@ def test_the_page_tells_scripts_which_answers_the_viewer_voted(alice, bob, carol
     assert json.loads(page.context["my_votes_json"]) == {str(up.pk): 1, str(down.pk): -1}
     assert "data-my-votes=" in page.content.decode()
     assert client_for().get(question.get_absolute_url()).context["my_votes_json"] == "{}"
+
+
+def test_the_viewers_vote_on_the_question_shows_and_nobody_elses(alice, bob, carol):
+    from qa.services import vote_set
+
+    question = make_question(alice)
+    answer = make_answer(question, bob)
+    vote_set(user=carol, target=question, value=-1)
+    vote_set(user=bob, target=question, value=1)
+    vote_set(user=carol, target=answer, value=1)
+    page = client_for(carol).get(question.get_absolute_url())
+    assert page.context["my_question_vote"] == -1
+    assert json.loads(page.context["my_votes_json"]) == {str(answer.pk): 1}
+    assert client_for(bob).get(question.get_absolute_url()).context["my_question_vote"] == 1
+    assert client_for(alice).get(question.get_absolute_url()).context["my_question_vote"] == 0
+
+
+@pytest.mark.parametrize("answers", [3, 35])
+def test_the_page_resumes_live_from_the_newest_answer_of_the_question(alice, bob, answers):
+    question = make_question(alice)
+    made = [make_answer(question, bob, text=f"answer number {n}") for n in range(answers)]
+    Answer.objects.filter(pk=made[-1].pk).update(rating=-5)  # the newest sorts last
+    body = client_for(bob).get(question.get_absolute_url()).content.decode()
+    assert f'data-last-answer-id="{made[-1].pk}"' in body
+
+
+def test_the_cached_question_body_follows_edits_and_its_author(alice, bob):
+    from qa.services import question_edit
+
+    question = make_question(alice, title="The first title of this question", tags=["python"])
+    url = question.get_absolute_url()
+
+    def body() -> str:
+        page = client_for(bob).get(url).content.decode()
+        return page.split('data-post-body="question-')[1].split("data-comments-for=")[0]
+
+    assert "The first title" in body() and 'href="/tag/python/"' in body()
+    question_edit(
+        question=question,
+        editor=alice,
+        title="The second title of this question",
+        text="The text after the edit.",
+        tags=["rust", "go"],
+    )
+    after = body()
+    assert "The second title" in after and "The text after the edit." in after
+    assert 'href="/tag/rust/"' in after and 'href="/tag/python/"' not in after
+    alice.profile.display_name = "Alice Renamed"
+    alice.profile.save()
+    assert "Alice Renamed" in body()
+    type(alice.profile).objects.filter(pk=alice.profile.pk).update(reputation=777)
+    assert ">777</span>" in body()

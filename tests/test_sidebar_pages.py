@@ -60,6 +60,7 @@ def test_the_sidebar_adds_no_query(escaped_names_site, settings, no_sidebar, ali
     else:
         cache.delete(CACHE_KEY)
     client = client_for(alice)
+    client.get(url)  # the page's own fragments (cards, answers) cached, as for the second run
     with_sidebar = sql_of(client, url)
     body = client.get(url).content.decode()
     assert ('best-members"' in body) is warm
@@ -120,3 +121,18 @@ def test_the_window_the_titles_name_is_the_one_computed(escaped_names_site, monk
     body = client_for().get("/").content.decode()
     assert "1 question in the last 6 months" in body
     assert "in the last 3 months" not in body
+
+
+def test_each_refresh_shows_at_once_though_the_column_is_rendered_once(escaped_names_site, bob):
+    """A worker renders the column once per refresh and language (sidebar_column's memo): the
+    next refresh, and the other language, are on the very next page."""
+    call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert 'href="/tag/fresh-tag/"' not in client_for().get("/").content.decode()
+    make_question(bob, title="A question with a fresh tag", tags=["fresh-tag"])
+    call_command("refresh_sidebar", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    english = client_for().get("/").content.decode()
+    assert 'href="/tag/fresh-tag/"' in english and "Popular tags" in english
+    russian_client = client_for()
+    russian_client.cookies["django_language"] = "ru"
+    russian = russian_client.get("/").content.decode()
+    assert 'href="/tag/fresh-tag/"' in russian and "Popular tags" not in russian

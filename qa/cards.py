@@ -1,0 +1,79 @@
+"""Question cards for the lists and the user page, joined from cached fragments.
+
+A list page reads its 20 ids (core.pagination), then one narrow row per card with what the card
+shows that can change — numbers, last edit (title, text and tags), its author's name, avatar and
+reputation, and "asked … ago" as it reads now — and takes each card's HTML from the cache under
+those values. Models and templates only for cards not cached yet. The partial is the one the live
+push sends (live.messages.question_card_html), so a pushed card and a listed one are the same.
+"""
+
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+
+from .fragments import digest, fragments, fragments_version
+from .models import Question
+
+CARD_FRAGMENT_TTL = 3600
+
+# What a card shows that can change; a new value is a new key. `edited_at` covers the title,
+# the text (the excerpt) and the tags, which only an edit changes.
+_KEY_FIELDS = (
+    "pk",
+    "title",
+    "created_at",
+    "rating",
+    "answers_count",
+    "edited_at",
+    "author__username",
+    "author__profile__display_name",
+    "author__profile__avatar",
+    "author__profile__deleted_at",
+    "author__profile__reputation",
+)
+
+
+class Card(NamedTuple):
+    pk: int
+    title: str
+    html: SafeString
+
+
+def question_cards(queryset: QuerySet, ids: list[int]) -> dict[int, Card]:
+    """The cards of those of `ids` that `queryset` still holds (a question deleted or answered
+    since the ids were read drops out), by id."""
+    rows = queryset.filter(pk__in=ids).select_related(None).prefetch_related(None)
+    rows = list(rows.order_by().values_list(*_KEY_FIELDS))
+    version, now = fragments_version(), timezone.now()
+    keys = {
+        row[0]: f"card:{version}:{row[0]}:{digest((row[1:], timesince(row[2], now)))}"
+        for row in rows
+    }
+
+    def render(missing: list[int]) -> dict[int, str]:
+        questions = Question.all_objects.with_cards().filter(pk__in=missing)
+        return {q.pk: render_to_string("qa/_question_card.html", {"q": q}) for q in questions}
+
+    # The whole set is kept too, under all its keys: a list page that did not change since it
+    # was last shown reads one entry, not twenty (a file each with the file cache).
+    together = f"cards:{version}:{digest(sorted(keys.values()))}"
+    try:
+        html = cache.get(together)
+    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
+        html = None
+    if not isinstance(html, dict):
+        html = fragments(keys, render, CARD_FRAGMENT_TTL)
+        try:
+            cache.set(together, html, CARD_FRAGMENT_TTL)
+        except Exception:  # noqa: BLE001 — rendered anyway; kept next time
+            pass
+    return {
+        pk: Card(pk, title, mark_safe(html[pk]))  # noqa: S308 — our partial
+        for pk, title, *_ in rows
+        if pk in html
+    }

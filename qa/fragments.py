@@ -1,0 +1,67 @@
+"""Rendered fragments kept in the cache: answers, comment lists and question cards are the same
+for every viewer, so each is rendered once and stored under a key that holds everything it
+shows that can change. A page joins ready strings; per-viewer state comes on top (data
+attributes read by the page's scripts)."""
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils import translation
+
+# Partials whose output is cached: their own text is part of every fragment key, so a deploy
+# that changes one never serves fragments rendered by the old one.
+FRAGMENT_TEMPLATES = (
+    "qa/_answer.html",
+    "qa/_answer_body.html",
+    "qa/_vote.html",
+    "qa/_comments.html",
+    "qa/_comment.html",
+    "qa/_question_card.html",
+    "qa/_card_counts.html",
+    "qa/_question_body.html",
+)
+
+
+def fragments(keys: dict, render: Callable[[list], dict], ttl: int) -> dict:
+    """HTML per item: `keys` maps each item to its cache key; what the cache does not hold is
+    rendered by `render(missing items)` (one call) and stored. A cache that fails is a miss."""
+    try:
+        cached = cache.get_many(list(keys.values()))
+    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
+        cached = {}
+    html = {item: cached[key] for item, key in keys.items() if key in cached}
+    missing = [item for item in keys if item not in html]
+    if missing:
+        fresh = render(missing)
+        try:
+            cache.set_many({keys[item]: fresh[item] for item in missing if item in fresh}, ttl)
+        except Exception:  # noqa: BLE001 — rendered anyway; cached next time
+            pass
+        html.update(fresh)
+    return html
+
+
+def digest(values) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
+
+
+def fragments_version() -> str:
+    """Part of every fragment key: the language the fragment is in (a Russian reader must never
+    get an English fragment, nor the other way round), the partials' text and that language's
+    catalog (a deploy with new translations renders afresh)."""
+    return _fragments_version(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@functools.cache
+def _fragments_version(language: str) -> str:
+    sources = [Path(get_template(name).origin.name).read_bytes() for name in FRAGMENT_TEMPLATES]
+    for locale_dir in settings.LOCALE_PATHS:
+        catalog = Path(locale_dir) / translation.to_locale(language) / "LC_MESSAGES" / "django.po"
+        if catalog.exists():
+            sources.append(catalog.read_bytes())
+    return f"{language}.{digest(sources)[:8]}"
