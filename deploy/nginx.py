@@ -165,7 +165,12 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
         "APP_ADDR": env.get("APP_BIND", "127.0.0.1:8001"),
         "PUBLISH_PORT": publish_port(env),
         "NCHAN_MODULE": env.get("NCHAN_MODULE", "/usr/lib/nginx/modules/ngx_nchan_module.so"),
-        "WORKER_PROCESSES": env.get("NGINX_WORKERS", "auto"),
+        # One worker: Nchan's in-memory store counts a page's subscription (several channels on
+        # one connection) exactly only within one worker; with two, 5 of 21 runs of three
+        # readers read a question's "N reading" short by one or two for as long as it was
+        # watched (30 s; see README "Live"). One worker holds 16,384 connections and serves the public-page
+        # cache at the static floor (bench.pages runs one).
+        "WORKER_PROCESSES": env.get("NGINX_WORKERS", "1"),
         "WORKER_CONNECTIONS": env.get("NGINX_WORKER_CONNECTIONS", "16384"),
         "LIVE_CONN_PER_IP": env.get("LIVE_CONN_PER_IP", "64"),
         # POST /login/ and /signup/ per client address: 10 at once, then one every 3 s.

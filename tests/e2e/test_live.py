@@ -172,7 +172,7 @@ def test_nginx_restart_every_page_shows_each_answer_once(live_site, new_page):
         shown = answers_on(page)
         assert sorted(shown) == sorted(ids), shown
     assert live_site.crashes() == []
-    assert len(live_site.worker_pids()) == 2
+    assert len(live_site.worker_pids()) == fixtures.SITE_WORKERS
 
 
 def test_answering_works_and_is_quick_when_nginx_is_down(live_site, live_server, new_page):

@@ -163,7 +163,8 @@ def test_readers_and_writers_of_a_question(each_live_site, new_page):
         pages.append(page)
     alice_page, bob_page, carol_page = pages
     # Each page asks at connect and again 1.5 s and 4 s later: the comet server may count a
-    # new connection a moment late on a busy machine.
+    # new connection a moment late on a busy machine. (The site runs one nginx worker: with two,
+    # Nchan counted one page in four short by one or two readers for good.)
     for page in pages:
         expect(page.locator("#readers")).to_have_text("3 reading", timeout=10_000)
 

@@ -68,17 +68,25 @@ def nchan(settings):
     yield from _running(settings, "nchan")
 
 
+# The whole site runs one nginx worker, as deploy/nginx.py starts it (NGINX_WORKERS): Nchan
+# counts a question's readers exactly only within one worker. The comet-server tests keep two,
+# for the paths between workers.
+SITE_WORKERS = 1
+
+
 @pytest.fixture
 def live_site(live_server, settings, live_static_root):
     """The whole site as users see it: nginx + Nchan in front of pytest-django's live server."""
-    yield from _running(settings, "nchan", live_server, live_static_root)
+    yield from _running(settings, "nchan", live_server, live_static_root, workers=SITE_WORKERS)
 
 
 @pytest.fixture(params=["nchan", "push_stream"])
 def each_live_site(request, live_server, settings, live_static_root):
     """The whole site behind each comet server in turn, for the browser tests both must pass
     (push-stream skips without PUSH_STREAM_NGINX)."""
-    yield from _running(settings, request.param, live_server, live_static_root)
+    yield from _running(
+        settings, request.param, live_server, live_static_root, workers=SITE_WORKERS
+    )
 
 
 @pytest.fixture
