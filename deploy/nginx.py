@@ -168,8 +168,8 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
         # One worker: Nchan's in-memory store counts a page's subscription (several channels on
         # one connection) exactly only within one worker; with two, 5 of 21 runs of three
         # readers read a question's "N reading" short by one or two for as long as it was
-        # watched (30 s; see README "Live"). One worker holds 16,384 connections and serves the public-page
-        # cache at the static floor (bench.pages runs one).
+        # watched (30 s; see README "Live"). One worker holds 16,384 connections and serves
+        # the public-page cache at the static floor (bench.pages runs one).
         "WORKER_PROCESSES": env.get("NGINX_WORKERS", "1"),
         "WORKER_CONNECTIONS": env.get("NGINX_WORKER_CONNECTIONS", "16384"),
         "LIVE_CONN_PER_IP": env.get("LIVE_CONN_PER_IP", "64"),
