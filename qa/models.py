@@ -358,10 +358,12 @@ class CommentQuerySet(models.QuerySet):
     def for_question_page(self, question: Question, answer_ids: list[int]) -> "CommentQuerySet":
         """The comments a question page shows: the question's and those of the answers on it,
         oldest first, in one query however many answers there are."""
+        # Two index lookups, ORed: the question's own comments (comment_on_question_idx) and the
+        # page's answers' (the answer foreign key), never all the comments of a question with
+        # thousands of answers (~10 ms on the crowded question at ratio 10000).
         return (
             self.visible()
-            .filter(question=question)
-            .filter(Q(answer__isnull=True) | Q(answer__in=answer_ids))
+            .filter(Q(question=question, answer__isnull=True) | Q(answer__in=answer_ids))
             .select_related("author__profile")
             .order_by("created_at", "id")
         )
@@ -388,7 +390,14 @@ class Comment(models.Model):
     objects = CommentQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["question", "created_at"], name="comment_question_idx")]
+        indexes = [
+            models.Index(fields=["question", "created_at"], name="comment_question_idx"),
+            models.Index(
+                fields=["question", "created_at"],
+                condition=Q(answer__isnull=True),
+                name="comment_on_question_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.answer or self.question}"

@@ -309,3 +309,17 @@ def test_comments_and_edits_are_rate_limited_per_user(alice, bob, settings):
     again = edit_question(client_for(alice), question, title="A second edit of it")
     assert again.status_code == 400 and "too often" in again.content.decode()
     assert "A second edit of it" in again.content.decode()  # what was typed is kept
+
+
+def test_each_answer_page_shows_the_questions_comments_and_only_its_own_answers(alice, bob):
+    question = make_question(alice)
+    answers = [make_answer(question, bob, text=f"Answer number {n} here") for n in range(31)]
+    comment_create(post=question, author=bob, text="On the question itself")
+    comment_create(post=answers[0], author=alice, text="On the first answer")
+    comment_create(post=answers[30], author=alice, text="On the last answer")
+    url = question.get_absolute_url()
+    first = client_for(bob).get(url).content.decode()
+    second = client_for(bob).get(url + "?page=2").content.decode()
+    assert "On the question itself" in first and "On the question itself" in second
+    assert "On the first answer" in first and "On the first answer" not in second
+    assert "On the last answer" in second and "On the last answer" not in first
