@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
-from .fragments import digest, fragments, fragments_version
+from .fragments import AUTHOR_FIELDS, digest, fragments, fragments_version
 from .models import Question
 
 CARD_FRAGMENT_TTL = 3600
@@ -30,11 +30,7 @@ _KEY_FIELDS = (
     "rating",
     "answers_count",
     "edited_at",
-    "author__username",
-    "author__profile__display_name",
-    "author__profile__avatar",
-    "author__profile__deleted_at",
-    "author__profile__reputation",
+    *AUTHOR_FIELDS,
 )
 
 

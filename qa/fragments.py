@@ -27,6 +27,28 @@ FRAGMENT_TEMPLATES = (
 )
 
 
+# What a post's author line shows that can change, as query fields (rows read for keys) and as
+# values of a loaded author: part of the key of every fragment that shows an author.
+AUTHOR_FIELDS = (
+    "author__username",
+    "author__profile__display_name",
+    "author__profile__avatar",
+    "author__profile__deleted_at",
+    "author__profile__reputation",
+)
+
+
+def author_stamp(author) -> tuple:
+    profile = author.profile
+    return (
+        author.username,
+        profile.display_name,
+        profile.avatar.name,
+        profile.deleted_at,
+        profile.reputation,
+    )
+
+
 def fragments(keys: dict, render: Callable[[list], dict], ttl: int) -> dict:
     """HTML per item: `keys` maps each item to its cache key; what the cache does not hold is
     rendered by `render(missing items)` (one call) and stored. A cache that fails is a miss."""

@@ -24,7 +24,7 @@ from live.views import since_ms
 
 from .cards import question_cards
 from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
-from .fragments import digest, fragments, fragments_version
+from .fragments import AUTHOR_FIELDS, author_stamp, digest, fragments, fragments_version
 from .models import (
     ANSWERS_PER_PAGE,
     QUESTIONS_PER_PAGE,
@@ -295,11 +295,7 @@ _ANSWER_KEY_FIELDS = (
     "rating",
     "is_correct",
     "edited_at",
-    "author__username",
-    "author__profile__display_name",
-    "author__profile__avatar",
-    "author__profile__deleted_at",
-    "author__profile__reputation",
+    *AUTHOR_FIELDS,
 )
 
 
@@ -348,17 +344,13 @@ def question_attach_html(question: Question) -> None:
     the partial live edits push too. Cached under what it shows that can change: the last edit
     (title, text and tags), its author's name, avatar and reputation, and "asked/edited … ago" as
     they read now; its tags are read only when it is rendered."""
-    profile, now = question.author.profile, timezone.now()
+    now = timezone.now()
     stamp = (
         question.title,
         question.edited_at,
         timesince(question.created_at, now),
         timesince(question.edited_at, now) if question.edited_at else "",
-        question.author.username,
-        profile.display_name,
-        profile.avatar.name,
-        profile.deleted_at,
-        profile.reputation,
+        *author_stamp(question.author),
     )
     key = f"question:{fragments_version()}:{question.pk}:{digest(stamp)}"
 
