@@ -1,5 +1,7 @@
 """Browse pages: unanswered questions, every tag, every member."""
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -48,10 +50,13 @@ def _list_page(request: HttpRequest, template: str, fragment: str, context: dict
 @public_page
 @require_GET
 def unanswered_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE)
     # the cached ids are re-checked: a question answered since then drops out of its page
-    cards = question_cards(unanswered(), page.object_list)
-    page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
+    page = paginate(
+        request,
+        unanswered_ids(),
+        QUESTIONS_PER_PAGE,
+        rows=functools.partial(question_cards, unanswered()),
+    )
     context = {
         "page": page,
         "tab": "unanswered",

@@ -25,12 +25,15 @@ class DeferredJoinPaginator(Paginator):
     def page(self, number) -> Page:
         number = self.validate_number(number)
         if not isinstance(self.object_list, QuerySet):
-            return super().page(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+            if self.rows is None:
+                return super().page(number)
+            ids = list(super().page(number).object_list)  # a list of ids: its slice
+        else:
+            bottom = (number - 1) * self.per_page
+            top = min(bottom + self.per_page, self.count)
+            if top + self.orphans >= self.count:
+                top = self.count
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         if not ids:
             rows = {}
         elif self.rows:
@@ -52,7 +55,8 @@ def paginate(
     """Garbage `?page=` → first page; past the end → last page; never an exception.
 
     `count`: a known (e.g. denormalised) total; `count_key`: cache the COUNT under this key;
-    `rows(ids)`: what the page holds for its ids, by id (default: the QuerySet's rows).
+    `rows(ids)`: what the page holds for its ids, by id (default: the QuerySet's rows; for a
+    list of ids, the ids themselves). Ids `rows` leaves out drop out of the page.
     """
     paginator = DeferredJoinPaginator(object_list, per_page, rows=rows)
     if count is None and count_key is not None:
