@@ -9,7 +9,6 @@ push sends (live.messages.question_card_html), so a pushed card and a listed one
 
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -55,19 +54,12 @@ def question_cards(queryset: QuerySet, ids: list[int]) -> dict[int, Card]:
         questions = Question.all_objects.with_cards().filter(pk__in=missing)
         return {q.pk: render_to_string("qa/_question_card.html", {"q": q}) for q in questions}
 
-    # The whole set is kept too, under all its keys: a list page that did not change since it
-    # was last shown reads one entry, not twenty (a file each with the file cache).
-    together = f"cards:{version}:{digest(sorted(keys.values()))}"
-    try:
-        html = cache.get(together)
-    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
-        html = None
-    if not isinstance(html, dict):
-        html = fragments(keys, render, CARD_FRAGMENT_TTL)
-        try:
-            cache.set(together, html, CARD_FRAGMENT_TTL)
-        except Exception:  # noqa: BLE001 — rendered anyway; kept next time
-            pass
+    # The whole set is a fragment too, under all its keys: a list page that did not change since
+    # it was last shown reads one entry, not twenty (a file each with the file cache).
+    together = {"cards": f"cards:{version}:{digest(sorted(keys.values()))}"}
+    html = fragments(
+        together, lambda _: {"cards": fragments(keys, render, CARD_FRAGMENT_TTL)}, CARD_FRAGMENT_TTL
+    )["cards"]
     return {
         pk: Card(pk, title, mark_safe(html[pk]))  # noqa: S308 — our partial
         for pk, title, *_ in rows
