@@ -170,8 +170,9 @@ CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "askme")
 
 # Sessions stay in the database alone (not cached_db, which would save a query a member page):
 # a logout or a password change must end the session even when the cache refuses the delete
-# (full disk, memcached unreachable for a moment), not leave it alive in the cache.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# (full disk, memcached unreachable for a moment), not leave it alive in the cache. Django's
+# database engine, reading by a query written once per process (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -245,3 +245,64 @@ def test_the_session_backend_checks_no_password(alice):
     assert (
         SessionUserBackend().authenticate(None, username="alice", password="pass-word-123") is None
     )
+
+
+def test_the_session_backend_gives_what_the_orm_gives(alice):
+    """The member is read by SQL written once (core.sql): every field, converted as the ORM
+    converts it (SQLite hands back strings and integers for dates and flags), and the profile
+    attached, so the navbar reads it without a query."""
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.backends import SessionUserBackend
+    from accounts.models import Profile
+
+    stamp = timezone.now().replace(microsecond=123456)
+    User.objects.filter(pk=alice.pk).update(last_login=stamp, is_staff=True)
+    Profile.objects.filter(user=alice).update(
+        display_name="Alice A.", avatar="avatars/a.png", deleted_at=stamp, reputation=F("id") + 40
+    )
+    expected = User.objects.select_related("profile").get(pk=alice.pk)
+
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as ctx:
+        user = SessionUserBackend().get_user(str(alice.pk))  # as the session stores it
+        profile = user.profile
+    assert len(ctx) == 1
+    for field in User._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected, field.attname), field.name
+    for field in Profile._meta.concrete_fields:
+        assert getattr(profile, field.attname) == getattr(expected.profile, field.attname)
+    assert user.last_login == stamp and user.is_staff is True
+    assert profile.avatar.name == "avatars/a.png" and profile.user is user
+    assert SessionUserBackend().get_user(alice.pk + 1000) is None
+    assert SessionUserBackend().get_user("not a number") is None
+
+
+def test_a_deactivated_member_is_logged_out(alice):
+    client = client_for(alice)
+    assert 'href="/user/alice/"' in client.get("/tags/").content.decode()
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    assert 'href="/user/alice/"' not in client.get("/tags/").content.decode()
+
+
+def test_an_expired_session_is_worth_nothing(alice):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = client_for(alice)
+    key = client.cookies["sessionid"].value
+    assert 'href="/user/alice/"' in client.get("/tags/").content.decode()
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert 'href="/user/alice/"' not in client.get("/tags/").content.decode()
+
+
+def test_a_session_read_is_one_query_of_the_session_table(alice):
+    client = client_for(alice)
+    sql, _ = queries_of_get(client, "/tags/")
+    sessions = [q for q in sql if "django_session" in q]
+    assert len(sessions) == 1 and "expire_date" in sessions[0]
