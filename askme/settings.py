@@ -167,6 +167,15 @@ def cache_config(url: str) -> dict:
 
 CACHES = {"default": cache_config(env_str("CACHE_URL"))}
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "askme")
+# Parts of the page chrome that depend on nothing but the language and a flag or two (menus,
+# labels, the live bars' plural forms), rendered once per process by `{% cache … using="chrome"
+# %}`: the same in every worker, so no worker needs another's copy. Never shared data.
+CACHES["chrome"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "askme-chrome",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 
 # Sessions stay in the database alone (not cached_db, which would save a query a member page):
 # a logout or a password change must end the session even when the cache refuses the delete
