@@ -18,7 +18,7 @@ from core.decorators import public_page
 from core.forms import posted, posted_files
 from core.pagination import paginate
 from core.redirects import next_path, redirect_next
-from qa.cards import question_cards
+from qa.cards import question_cards, question_cards_window
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
 from .backends import SESSION_BACKEND
@@ -157,6 +157,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         QUESTIONS_PER_PAGE,
         count_key=f"user:{person.pk}:questions",
         rows=functools.partial(question_cards, listed),
+        window=functools.partial(question_cards_window, listed),
     )
     answers = (
         Answer.objects.filter(author=person)

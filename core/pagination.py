@@ -6,6 +6,9 @@ Two costs grow with the table: COUNT(*) for the pagination bar, and OFFSET on de
   (`ORDER BY … LIMIT 20 OFFSET n` walks an index that holds the ordering columns and the id, an
   index-only scan: it skips n index entries, never n rows with their joins), then the 20 rows
   with their select_related/prefetch_related.
+- A page near the top (the one most readers see) reads its rows in one query when the caller
+  can (`window(bottom, top)`): there the index walk is short and the second round trip, with
+  the ORM building a second query, cost more than the join it saves.
 """
 
 from collections.abc import Callable
@@ -16,11 +19,21 @@ from django.http import HttpRequest
 
 from .counts import cached_count
 
+# Pages whose first row is at most this deep read their rows in one query (with `window`).
+SHALLOW_ROWS = 200
+
 
 class DeferredJoinPaginator(Paginator):
-    def __init__(self, *args, rows: Callable[[list], dict] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        rows: Callable[[list], dict] | None = None,
+        window: Callable[[int, int], dict] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rows = rows
+        self.window = window
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
@@ -33,6 +46,8 @@ class DeferredJoinPaginator(Paginator):
             top = min(bottom + self.per_page, self.count)
             if top + self.orphans >= self.count:
                 top = self.count
+            if self.window is not None and bottom < SHALLOW_ROWS:
+                return self._get_page(list(self.window(bottom, top).values()), number, self)
             ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         if not ids:
             rows = {}
@@ -51,14 +66,16 @@ def paginate(
     *,
     count_key: str | None = None,
     rows: Callable[[list], dict] | None = None,
+    window: Callable[[int, int], dict] | None = None,
 ) -> Page:
     """Garbage `?page=` → first page; past the end → last page; never an exception.
 
     `count`: a known (e.g. denormalised) total; `count_key`: cache the COUNT under this key;
     `rows(ids)`: what the page holds for its ids, by id (default: the QuerySet's rows; for a
     list of ids, the ids themselves). Ids `rows` leaves out drop out of the page.
+    `window(bottom, top)`: the rows of a page near the top in one query, in order, by id.
     """
-    paginator = DeferredJoinPaginator(object_list, per_page, rows=rows)
+    paginator = DeferredJoinPaginator(object_list, per_page, rows=rows, window=window)
     if count is None and count_key is not None:
         count = cached_count(count_key, object_list)
     if count is not None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
-from .fragments import AUTHOR_FIELDS, digest, fragments, fragments_version
+from .fragments import AUTHOR_FIELDS, digest, fragments_together, fragments_version
 from .models import Question
 
 CARD_FRAGMENT_TTL = 3600
@@ -43,7 +43,17 @@ def question_cards(queryset: QuerySet, ids: list[int]) -> dict[int, Card]:
     """The cards of those of `ids` that `queryset` still holds (a question deleted or answered
     since the ids were read drops out), by id."""
     rows = queryset.filter(pk__in=ids).select_related(None).prefetch_related(None)
-    rows = list(rows.order_by().values_list(*_KEY_FIELDS))
+    return _cards(list(rows.order_by().values_list(*_KEY_FIELDS)))
+
+
+def question_cards_window(queryset: QuerySet, bottom: int, top: int) -> dict[int, Card]:
+    """The cards of rows bottom…top of `queryset`, in its order, in one query (a page near the
+    top: core.pagination)."""
+    rows = queryset.select_related(None).prefetch_related(None).values_list(*_KEY_FIELDS)
+    return _cards(list(rows[bottom:top]))
+
+
+def _cards(rows: list[tuple]) -> dict[int, Card]:
     version, now = fragments_version(), timezone.now()
     keys = {
         row[0]: f"card:{version}:{row[0]}:{digest((row[1:], timesince(row[2], now)))}"
@@ -54,12 +64,8 @@ def question_cards(queryset: QuerySet, ids: list[int]) -> dict[int, Card]:
         questions = Question.all_objects.with_cards().filter(pk__in=missing)
         return {q.pk: render_to_string("qa/_question_card.html", {"q": q}) for q in questions}
 
-    # The whole set is a fragment too, under all its keys: a list page that did not change since
-    # it was last shown reads one entry, not twenty (a file each with the file cache).
-    together = {"cards": f"cards:{version}:{digest(sorted(keys.values()))}"}
-    html = fragments(
-        together, lambda _: {"cards": fragments(keys, render, CARD_FRAGMENT_TTL)}, CARD_FRAGMENT_TTL
-    )["cards"]
+    # A list page that did not change since it was last shown reads one entry, not twenty.
+    html = fragments_together("cards", keys, render, CARD_FRAGMENT_TTL)
     return {
         pk: Card(pk, title, mark_safe(html[pk]))  # noqa: S308 — our partial
         for pk, title, *_ in rows

@@ -68,6 +68,20 @@ def fragments(keys: dict, render: Callable[[list], dict], ttl: int) -> dict:
     return html
 
 
+def fragments_together(name: str, keys: dict, render: Callable[[list], dict], ttl: int) -> dict:
+    """fragments(), with the whole set cached too, under all its keys: a page whose items did
+    not change since it was last shown reads one entry, not one per item (a file each with the
+    file cache). Items are looked up one by one only when the set changed."""
+    if not keys:
+        return {}
+    together = {name: f"{name}:set:{digest(sorted(keys.values()))}"}
+
+    def render_set(_: list) -> dict:
+        return {name: fragments(keys, render, ttl)}
+
+    return fragments(together, render_set, ttl)[name]
+
+
 def digest(values) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
 

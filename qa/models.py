@@ -2,7 +2,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -315,6 +315,28 @@ class AnswerVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value:+d} by {self.user_id} on answer {self.answer_id}"
+
+
+def votes_of(user_id: int, question_id: int, answer_ids: list[int]) -> dict[int, int]:
+    """A member's votes on a page of a question, in one statement: {answer id: value}, and the
+    question's under 0 (ids start at 1). Plain SQL, not a union() of two QuerySets: the ORM
+    spent ~1.2 ms of CPU building that on every member's question page, ten times its run."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT 0, {quote('value')} FROM {quote(QuestionVote._meta.db_table)} "
+        f"WHERE {quote('user_id')} = %s AND {quote('question_id')} = %s"
+    )
+    params = [user_id, question_id]
+    if answer_ids:
+        sql += (
+            f" UNION ALL SELECT {quote('answer_id')}, {quote('value')} "
+            f"FROM {quote(AnswerVote._meta.db_table)} WHERE {quote('user_id')} = %s "
+            f"AND {quote('answer_id')} IN ({', '.join(['%s'] * len(answer_ids))})"
+        )
+        params += [user_id, *answer_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 class Revision(models.Model):

@@ -241,6 +241,9 @@ def test_cached_answers_follow_votes_marks_edits_and_comments(alice, bob, carol)
     assert "Second version" in article() and "First version" not in article()
     comment_create(post=answer, author=alice, text="A fresh remark")
     assert "A fresh remark" in article()
+    # the commenter's reputation is part of the comment list's key (read by a subquery)
+    type(alice.profile).objects.filter(user=alice).update(reputation=4321)
+    assert 'title="reputation">4321</span>' in article().split("A fresh remark")[1]
     bob.profile.display_name = "Bob Renamed"
     bob.profile.save()
     assert "Bob Renamed" in article()
