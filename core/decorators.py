@@ -90,4 +90,5 @@ def public_page(view: Callable) -> Callable:
             response["X-Accel-Expires"] = str(seconds)
         return response
 
+    wrapped.is_public_page = True  # its URLs must match core.public_paths (tested)
     return wrapped

@@ -26,6 +26,7 @@ from string import Template
 from urllib.parse import urlsplit
 
 from deploy.ports import url_port
+from core.public_paths import PUBLIC_PAGE_PATTERN
 from live.channels import NGINX_PATTERNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,6 +188,7 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
         "NODES": upstream_servers(env.get("CLUSTER_NODES", "")),
         "BALANCER_PORT": env.get("BALANCER_PORT", "8300"),
         **NGINX_PATTERNS,
+        "PUBLIC_PAGE_PATTERN": PUBLIC_PAGE_PATTERN,
     }
 
 

@@ -44,3 +44,39 @@ def test_nginx_bypasses_the_cache_by_django_s_own_cookie_names():
     assert settings.LANGUAGE_COOKIE_NAME == "django_language"
     assert "$cookie_django_language" in conf
     assert CookieStorage.cookie_name == "messages" and "$cookie_messages" in conf
+
+
+def _every_url_pattern(patterns, prefix=""):
+    from django.urls import URLPattern
+
+    for entry in patterns:
+        if isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+        else:
+            yield from _every_url_pattern(entry.url_patterns, prefix + str(entry.pattern))
+
+
+def test_nginx_looks_up_public_paths_for_exactly_the_public_views():
+    """core/public_paths.py, which nginx's cache lookup is rendered with, agrees with the URL
+    conf: every URL of a view marked public_page matches it, every other URL does not (those
+    would wait on the cache lock for nothing)."""
+    import re
+
+    from django.urls import get_resolver
+
+    from core.public_paths import PUBLIC_PAGE_RE
+
+    samples = {"int": "42", "str": "alice", "slug": "a-b", "path": "a/b", "uuid": "0" * 32}
+    public = other = 0
+    for route, view in _every_url_pattern(get_resolver().url_patterns):
+        if route.startswith("^") or route.startswith("admin/"):  # regex routes: the admin's
+            path = "/admin/"
+        else:
+            path = "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: samples[m[1] or "str"], route)
+        if getattr(view, "is_public_page", False):
+            public += 1
+            assert PUBLIC_PAGE_RE.match(path), path
+        else:
+            other += 1
+            assert not PUBLIC_PAGE_RE.match(path), path
+    assert public == 6 and other > 40
