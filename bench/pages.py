@@ -98,13 +98,19 @@ def wait_for(url: str, seconds: float = 20) -> None:
             time.sleep(0.2)
 
 
-def floors(base: str, floor_base: str, path: str, args) -> tuple[dict, dict]:
-    """(minimal Django, static nginx) at --high connections, each after a warm-up burst."""
+def floors(floor_base: str, path: str, args, cookie: str) -> tuple[dict, dict]:
+    """(minimal Django, static nginx) at --high connections, each after a warm-up burst. The
+    minimal Django view is asked with the member's cookie, as the members' pages are: nginx
+    passes both straight to gunicorn (a cookie-less request for a page path is looked up in the
+    anonymous page cache, and the floor's response, never stored, would wait on its lock)."""
     results = []
-    for url in (f"{floor_base}{path}", f"{floor_base}/static/floor.html"):
-        wrk(url, args.high, 2)
+    for url, with_cookie in (
+        (f"{floor_base}{path}", cookie),
+        (f"{floor_base}/static/floor.html", ""),
+    ):
+        wrk(url, args.high, 2, with_cookie)
         time.sleep(1)
-        results.append(wrk(url, args.high, args.duration))
+        results.append(wrk(url, args.high, args.duration, with_cookie))
     return results[0], results[1]
 
 
@@ -254,9 +260,9 @@ def main() -> int:
             floor_html.chmod(0o644)
             with running(floor_gunicorn, env=floor_env, port=floor_port, log=None):
                 floor_nginx.start()
-                before = floors(nginx.site_url, floor_nginx.site_url, question_path, args)
+                before = floors(floor_nginx.site_url, question_path, args, cookie)
                 results = measure(nginx.site_url, pages, args, cookie)
-                after = floors(nginx.site_url, floor_nginx.site_url, question_path, args)
+                after = floors(floor_nginx.site_url, question_path, args, cookie)
                 floor_nginx.cleanup()
             report(results, args, env, before, after)
     finally:
