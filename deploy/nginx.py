@@ -25,8 +25,8 @@ from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
-from deploy.ports import url_port
 from core.public_paths import PUBLIC_PAGE_PATTERN
+from deploy.ports import url_port
 from live.channels import NGINX_PATTERNS
 
 ROOT = Path(__file__).resolve().parent.parent
