@@ -137,16 +137,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 def cache_config(url: str) -> dict:
     """CACHE_URL: empty → file cache in var/cache; file:///path; pymemcache://host:port[,host:port]."""
+    # Fragments (answers, cards, comment lists) are a few KB each: room for a busy site's pages
+    # (Django's default of 300 entries culled on every page view; core/cache.py).
+    file_options = {"MAX_ENTRIES": env_int("FILE_CACHE_MAX_ENTRIES", 50_000)}
     if not url:
         return {
             "BACKEND": "core.cache.SafeFileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": file_options,
         }
     parts = urlsplit(url)
     if parts.scheme == "file":
         return {
             "BACKEND": "core.cache.SafeFileBasedCache",
             "LOCATION": unquote(parts.path),
+            "OPTIONS": file_options,
         }
     if parts.scheme in {"pymemcache", "memcached"}:
         return {
@@ -167,15 +172,6 @@ def cache_config(url: str) -> dict:
 
 CACHES = {"default": cache_config(env_str("CACHE_URL"))}
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "askme")
-# Parts of the page chrome that depend on nothing but the language and a flag or two (menus,
-# labels, the live bars' plural forms), rendered once per process by `{% cache … using="chrome"
-# %}`: the same in every worker, so no worker needs another's copy. Never shared data.
-CACHES["chrome"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "askme-chrome",
-    "TIMEOUT": None,
-    "OPTIONS": {"MAX_ENTRIES": 1000},
-}
 
 # Sessions stay in the database alone (not cached_db, which would save a query a member page):
 # a logout or a password change must end the session even when the cache refuses the delete

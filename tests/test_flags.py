@@ -121,8 +121,8 @@ def test_fill_db_flush_clears_flags_and_reputation_history(alice, bob):
 
 
 def test_the_navbar_shows_moderation_links_to_staff_only(alice, mod):
-    """The navbar's start is rendered once per process and language and staff flag
-    (CACHES["chrome"]): whoever comes first, the other kind never gets their copy."""
+    """The navbar's start is rendered once per process, language and staff flag
+    ({% chrome %}): whoever comes first, the other kind never gets their copy."""
     for _ in range(2):
         assert 'href="/moderation/flags/"' in client_for(mod).get("/").content.decode()
         assert 'href="/moderation/flags/"' not in client_for(alice).get("/").content.decode()
