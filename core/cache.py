@@ -9,6 +9,7 @@ behaviour from pymemcache's ignore_exc (settings.cache_config).
 """
 
 import logging
+import time
 import zlib
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -25,7 +26,25 @@ def _log(operation: str, exc: BaseException) -> None:
 
 
 class SafeFileBasedCache(FileBasedCache):
-    """FileBasedCache whose failures are misses (get → default, writes → no-op), never errors."""
+    """FileBasedCache whose failures are misses (get → default, writes → no-op), never errors.
+
+    It also culls at most once every CULL_SECONDS a process. Django's lists the whole directory
+    on every set and, past MAX_ENTRIES (300 by default), deletes a random third of it: a site
+    whose pages are joined from cached fragments (answers, cards, comment lists) holds more
+    than 300 of them, so every page view culled, and the next views rendered again what had
+    just been thrown away (bench.pages' question pages re-rendered their cards and answers on
+    a quarter of requests). settings.cache_config raises MAX_ENTRIES for the file cache.
+    """
+
+    CULL_SECONDS = 10.0
+    _culled_at = float("-inf")
+
+    def _cull(self) -> None:
+        now = time.monotonic()
+        if now - self._culled_at < self.CULL_SECONDS:
+            return
+        self._culled_at = now
+        super()._cull()
 
     def _createdir(self) -> None:
         # Also called by __init__: a cache directory that cannot be made must not break start-up.

@@ -151,3 +151,17 @@ def _plain_backend(location: Path):
     from django.core.cache.backends.filebased import FileBasedCache
 
     return FileBasedCache(str(location), {})
+
+
+def test_the_file_cache_holds_a_sites_fragments_and_culls_now_and_then(tmp_path):
+    """Django's file cache culls a random third past 300 entries on every set, listing the
+    whole directory each time: fewer than a busy page's fragments. Ours holds 50,000 and culls
+    at most once every CULL_SECONDS a process."""
+    assert cache_config("")["OPTIONS"]["MAX_ENTRIES"] == 50_000
+    small = core.cache.SafeFileBasedCache(str(tmp_path / "c"), {"OPTIONS": {"MAX_ENTRIES": 3}})
+    for n in range(8):
+        small.set(f"key{n}", n)
+    assert [small.get(f"key{n}") for n in range(8)] == list(range(8))  # no cull since the first
+    small._culled_at -= small.CULL_SECONDS
+    small.set("one-more", 9)
+    assert sum(small.get(f"key{n}") is not None for n in range(8)) < 8  # culled now
