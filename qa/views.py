@@ -3,7 +3,7 @@ import json
 from types import SimpleNamespace
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,6 +19,7 @@ from core import throttle
 from core.decorators import json_endpoint, public_page
 from core.forms import posted
 from core.pagination import paginate
+from core.sql import Prepared
 from live.channels import QUESTIONS, question_channel, tag_channel
 from live.messages import answer_html
 from live.views import since_ms
@@ -137,7 +138,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     if page.paginator.num_pages == 1:  # every answer is on this page
         last_answer_id = max((a.pk for a in answers), default=0)
     else:
-        last_answer_id = question.answers.aggregate(last=Max("pk"))["last"] or 0
+        last_answer_id = next(iter(_LAST_ANSWER.rows(question.pk)), (0,))[0]
     status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
@@ -239,6 +240,20 @@ COMMENTS_SHOWN = 5  # the rest wait behind "show N more"
 COMMENT_FRAGMENT_TTL = 3600  # also how long a renamed author's old name may show under a comment
 
 
+def _comment_stamps(question_id: int, answer_ids: list[int]) -> QuerySet:
+    # The authors' reputation by one index lookup a comment: joined, PostgreSQL planned for the
+    # ~1,700 comments of the crowded question's answers (it cannot see that the question itself
+    # has one) and hashed every profile, ~3 ms for six comments.
+    reputation = Profile.objects.filter(user_id=OuterRef("author_id")).values("reputation")
+    rows = Comment.objects.for_question_page(question_id, answer_ids).select_related(None)
+    rows = rows.annotate(reputation=Subquery(reputation))
+    return rows.values_list("pk", "answer_id", "created_at", "reputation")
+
+
+# The question page's reads, compiled once per process (core.sql.Prepared).
+_COMMENT_STAMPS = Prepared(_comment_stamps)
+
+
 def comments_attach(question: Question, answers: list[SimpleNamespace]) -> None:
     """Give the question and each answer on the page its rendered comments (`.comments_html`,
     `.comments_count`).
@@ -251,13 +266,7 @@ def comments_attach(question: Question, answers: list[SimpleNamespace]) -> None:
     posts.update({("answer", answer.pk): answer for answer in answers})
     ids: dict[tuple, list[int]] = {key: [] for key in posts}
     stamps: dict[tuple, list[tuple]] = {key: [] for key in posts}
-    rows = Comment.objects.for_question_page(question, [a.pk for a in answers])
-    # The authors' reputation by one index lookup a comment: joined, PostgreSQL planned for the
-    # ~1,700 comments of the crowded question's answers (it cannot see that the question itself
-    # has one) and hashed every profile, ~3 ms for six comments.
-    reputation = Profile.objects.filter(user_id=OuterRef("author_id")).values("reputation")
-    shown = rows.select_related(None).annotate(reputation=Subquery(reputation))
-    shown = shown.values_list("pk", "answer_id", "created_at", "reputation")
+    shown = _COMMENT_STAMPS.rows(question.pk, [a.pk for a in answers])
     for pk, answer_id, created, reputation in shown:
         key = ("answer", answer_id) if answer_id else ("question", question.pk)
         if key in ids:
@@ -313,11 +322,24 @@ def answer_rows(ids: list[int]) -> dict[int, SimpleNamespace]:
     return {row[0]: SimpleNamespace(pk=row[0], stamp=row[1:]) for row in rows}
 
 
+_ANSWER_WINDOW = Prepared(
+    lambda question_id, bottom, top: (
+        Answer.objects.for_page(question_id)
+        .select_related(None)
+        .values_list(*_ANSWER_KEY_FIELDS)[bottom:top]
+    )
+)
+_LAST_ANSWER = Prepared(
+    lambda question_id: (
+        Answer.objects.filter(question_id=question_id).order_by("-pk").values_list("pk")[:1]
+    )
+)
+
+
 def answer_rows_window(question: Question, bottom: int, top: int) -> dict[int, SimpleNamespace]:
     """Rows bottom…top of the question's answers in page order, in one query (a page near the
     top: core.pagination)."""
-    answers = Answer.objects.for_page(question).select_related(None)
-    rows = answers.values_list(*_ANSWER_KEY_FIELDS)[bottom:top]
+    rows = _ANSWER_WINDOW.rows(question.pk, shape=(bottom, top))
     return {row[0]: SimpleNamespace(pk=row[0], stamp=row[1:]) for row in rows}
 
 

@@ -1,0 +1,70 @@
+"""core.sql.Prepared: a QuerySet compiled once per shape gives what the ORM gives, with the
+parameters of each call, converted as the ORM converts them (SQLite returns dates as text)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.sql import Prepared
+from qa.models import Answer, Question
+from qa.services import comment_create
+from tests.helpers import make_answer, make_question
+
+FIELDS = ("pk", "created_at", "rating", "is_correct", "author__username")
+
+
+def window(question_id, bottom, top):
+    return Answer.objects.for_page(question_id).select_related(None).values_list(*FIELDS)[
+        bottom:top
+    ]
+
+
+def test_rows_are_the_orms_for_every_call(alice, bob):
+    first, second = make_question(alice), make_question(bob, title="Another question here?")
+    for n in range(5):
+        answer = make_answer(first, bob if n % 2 else alice, text=f"answer number {n}")
+        Answer.objects.filter(pk=answer.pk).update(
+            rating=n % 3, created_at=timezone.now() - timedelta(minutes=n)
+        )
+    make_answer(second, alice)
+    built = []
+    prepared = Prepared(lambda *args: built.append(args) or window(*args))
+    for question in (first, second, first):
+        for bottom, top in ((0, 2), (2, 4), (0, 30)):
+            expected = list(window(question.pk, bottom, top))
+            assert prepared.rows(question.pk, shape=(bottom, top)) == expected
+    assert len(built) == 3  # one build a shape, whatever the question
+    created = prepared.rows(first.pk, shape=(0, 1))[0][1]
+    assert created.tzinfo is not None  # a datetime, as the ORM gives it, on SQLite too
+
+
+def test_lists_of_ids_and_an_empty_list(alice, bob):
+    question = make_question(alice)
+    answers = [make_answer(question, bob, text=f"answer number {n}") for n in range(3)]
+    comment_create(post=question, author=bob, text="on the question")
+    for answer in answers:
+        comment_create(post=answer, author=alice, text=f"on answer {answer.pk}")
+
+    from qa.models import Comment
+
+    def build(question_id, answer_ids):
+        rows = Comment.objects.for_question_page(question_id, answer_ids)
+        return rows.values_list("pk", "answer_id", "text")
+
+    prepared = Prepared(build)
+    for ids in ([], [answers[0].pk], [a.pk for a in answers], [answers[2].pk, answers[0].pk]):
+        assert prepared.rows(question.pk, ids) == list(build(question.pk, ids)), ids
+    nothing = Prepared(lambda ids: Question.objects.filter(pk__in=ids).values_list("pk"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert nothing.rows([]) == []
+    assert len(ctx) == 0
+    assert nothing.rows([question.pk]) == [(question.pk,)]
+
+
+def test_a_parameter_that_does_not_reach_the_sql_is_an_error(db):
+    prepared = Prepared(lambda question_id: Question.objects.values_list("pk"))
+    with pytest.raises(ValueError, match="not every parameter"):
+        prepared.rows(1)
