@@ -17,9 +17,9 @@ FIELDS = ("pk", "created_at", "rating", "is_correct", "author__username")
 
 
 def window(question_id, bottom, top):
-    return Answer.objects.for_page(question_id).select_related(None).values_list(*FIELDS)[
-        bottom:top
-    ]
+    return (
+        Answer.objects.for_page(question_id).select_related(None).values_list(*FIELDS)[bottom:top]
+    )
 
 
 def test_rows_are_the_orms_for_every_call(alice, bob):
