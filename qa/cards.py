@@ -7,6 +7,7 @@ those values. Models and templates only for cards not cached yet. The partial is
 push sends (live.messages.question_card_html), so a pushed card and a listed one are the same.
 """
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.db.models import QuerySet
@@ -14,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
+
+from core.sql import Prepared
 
 from .fragments import AUTHOR_FIELDS, digest, fragments_together, fragments_version
 from .models import Question
@@ -46,11 +49,23 @@ def question_cards(queryset: QuerySet, ids: list[int]) -> dict[int, Card]:
     return _cards(list(rows.order_by().values_list(*_KEY_FIELDS)))
 
 
-def question_cards_window(queryset: QuerySet, bottom: int, top: int) -> dict[int, Card]:
-    """The cards of rows bottom…top of `queryset`, in its order, in one query (a page near the
-    top: core.pagination)."""
-    rows = queryset.select_related(None).prefetch_related(None).values_list(*_KEY_FIELDS)
-    return _cards(list(rows[bottom:top]))
+def card_window(build: Callable[..., QuerySet]) -> Prepared:
+    """The card rows of a list near its top (core.pagination's window) in one query, compiled
+    once per process: `build(*params)` makes the list's QuerySet."""
+
+    def rows(*args) -> QuerySet:
+        *params, bottom, top = args
+        queryset = build(*params).select_related(None).prefetch_related(None)
+        return queryset.values_list(*_KEY_FIELDS)[bottom:top]
+
+    return Prepared(rows)
+
+
+def question_cards_window(
+    window: Prepared, params: tuple, bottom: int, top: int
+) -> dict[int, Card]:
+    """The cards of rows bottom…top of a list, in its order (`window`: card_window())."""
+    return _cards(window.rows(*params, shape=(bottom, top)))
 
 
 def _cards(rows: list[tuple]) -> dict[int, Card]:

@@ -119,9 +119,9 @@ class QuestionQuerySet(models.QuerySet):
     def hot(self) -> "QuestionQuerySet":
         return self.with_cards().order_by("-rating", "-created_at", "-id")
 
-    def tagged(self, tag: "Tag | str") -> "QuestionQuerySet":
-        """Newest first with this tag; pass the Tag when you have it (one join less)."""
-        condition = {"tags": tag} if isinstance(tag, Tag) else {"tags__name": tag}
+    def tagged(self, tag: "Tag | int | str") -> "QuestionQuerySet":
+        """Newest first with this tag; pass the Tag or its id when you have it (one join less)."""
+        condition = {"tags__name": tag} if isinstance(tag, str) else {"tags": tag}
         return self.with_cards().filter(**condition).order_by("-created_at", "-id")
 
 

@@ -24,7 +24,7 @@ from live.channels import QUESTIONS, question_channel, tag_channel
 from live.messages import answer_html
 from live.views import since_ms
 
-from .cards import question_cards, question_cards_window
+from .cards import card_window, question_cards, question_cards_window
 from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
 from .fragments import (
     AUTHOR_FIELDS,
@@ -45,17 +45,27 @@ from .models import (
 )
 from .services import answer_create, answer_mark_correct, question_create, vote_set
 
+# The lists' first pages, compiled once per process (core.sql.Prepared).
+NEW_CARDS = card_window(lambda: Question.objects.new())
+HOT_CARDS = card_window(lambda: Question.objects.hot())
+TAG_CARDS = card_window(lambda tag_id: Question.objects.tagged(tag_id))
+
 
 def _question_list(
-    request: HttpRequest, queryset, count_key: str, template_context: dict
+    request: HttpRequest,
+    queryset,
+    count_key: str,
+    template_context: dict,
+    window: tuple[Prepared, tuple] | None = None,
 ) -> HttpResponse:
+    """`window`: the list's card_window() and its parameters, for pages near the top."""
     page = paginate(
         request,
         queryset,
         QUESTIONS_PER_PAGE,
         count_key=count_key,
         rows=functools.partial(question_cards, queryset),
-        window=functools.partial(question_cards_window, queryset),
+        window=functools.partial(question_cards_window, *window) if window else None,
     )
     return render(request, "qa/question_list.html", {"page": page, **template_context})
 
@@ -68,6 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
         Question.objects.new(),
         "questions",
         {"tab": "new", "heading": _("New questions"), "live_channels": [QUESTIONS]},
+        window=(NEW_CARDS, ()),
     )
 
 
@@ -80,6 +91,7 @@ def hot(request: HttpRequest) -> HttpResponse:
         "questions",
         # New questions are not put in a hot list's order; its cards' numbers stay live.
         {"tab": "hot", "heading": _("Hot questions"), "live_channels": [QUESTIONS]},
+        window=(HOT_CARDS, ()),
     )
 
 
@@ -99,6 +111,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
             "tag_name": name,
             "live_channels": [tag_channel(found.pk)] if found else [],
         },
+        window=(TAG_CARDS, (found.pk,)) if found else None,
     )
 
 
