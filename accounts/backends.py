@@ -1,13 +1,8 @@
-import functools
-
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
 
-from core.sql import ModelColumns
-
-from .models import Profile
+from core.sql import JoinedGet
 
 UserModel = get_user_model()
 
@@ -47,37 +42,15 @@ class SessionUserBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        using = router.db_for_read(UserModel)
-        sql, users, profiles = _user_with_profile(using)
         try:
             user_id = UserModel._meta.pk.to_python(user_id)
         except Exception:  # noqa: BLE001 — a session holding no valid id has no user
             return None
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, [user_id])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        user = users.instance(row[: len(users)])
-        if row[len(users)] is not None:  # the profile's id: a member may have none yet
-            profile = profiles.instance(row[len(users) :])
-            Profile.user.field.set_cached_value(profile, user)
-            UserModel.profile.related.set_cached_value(user, profile)
-        return user if self.user_can_authenticate(user) else None
+        user = _USER_WITH_PROFILE.get(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
-@functools.cache
-def _user_with_profile(using: str) -> tuple[str, ModelColumns, ModelColumns]:
-    quote = connections[using].ops.quote_name
-    users = ModelColumns(UserModel, "u", using)
-    profiles = ModelColumns(Profile, "p", using)
-    sql = (
-        f"SELECT {users.select}, {profiles.select} FROM {quote(UserModel._meta.db_table)} u "
-        f"LEFT OUTER JOIN {quote(Profile._meta.db_table)} p "
-        f"ON p.{quote(Profile.user.field.column)} = u.{quote(UserModel._meta.pk.column)} "
-        f"WHERE u.{quote(UserModel._meta.pk.column)} = %s"
-    )
-    return sql, users, profiles
+_USER_WITH_PROFILE = JoinedGet(UserModel, "profile")
 
 
 SESSION_BACKEND = "accounts.backends.SessionUserBackend"

@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,6 +18,7 @@ from core.decorators import public_page
 from core.forms import posted, posted_files
 from core.pagination import paginate
 from core.redirects import next_path, redirect_next
+from core.sql import JoinedGet
 from qa.cards import card_window, question_cards, question_cards_window
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
@@ -146,14 +147,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
-# A member's questions, first pages, compiled once per process (core.sql.Prepared).
+# A member's page: the member with their profile, and their questions' first pages, read by SQL
+# written or compiled once per process (core.sql).
+_MEMBER_PAGE = JoinedGet(User, "profile", by="username")
 AUTHOR_CARDS = card_window(lambda author_id: Question.objects.new().filter(author_id=author_id))
 
 
 @public_page
 @require_GET
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User.objects.select_related("profile"), username=username)
+    person = _MEMBER_PAGE.get(username)
+    if person is None:
+        raise Http404("No such member")
     listed = Question.objects.new().filter(author=person)
     questions = paginate(
         request,

@@ -10,7 +10,7 @@ backend's own converters, so the result is what the ORM would have returned.
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -25,6 +25,7 @@ class ModelColumns:
         self.using = using
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
+        self.pk_index = self.fields.index(model._meta.pk)
         self.select = ", ".join(f"{quote(alias)}.{quote(field.column)}" for field in self.fields)
         compiler = SQLCompiler(model.objects.none().query, connection, using)
         self._compiler = compiler
@@ -106,3 +107,95 @@ class Prepared:
             raise ValueError(f"Prepared: not every parameter reached the SQL: {sql}")
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         return queryset.db, sql, slots, compiler, compiler.get_converters(fields)
+
+
+class JoinedGet:
+    """`model` by one column with the relations of `path` ("author__profile") joined: what
+    `Model.objects.select_related(path).filter(by=value).first()` returns, from one statement
+    written once per process. Forward foreign keys and one-to-ones, and reverse one-to-ones (a
+    user's profile), each LEFT JOINed; a missing related row leaves that relation unloaded.
+    The model's default manager is not applied: callers filter what they must (deleted rows).
+    """
+
+    def __init__(self, model: type[models.Model], path: str = "", by: str = "pk") -> None:
+        self.model = model
+        self.path = [name for name in path.split("__") if name]
+        self.by = by
+        self._compiled: dict[str, tuple] = {}
+
+    def get(self, value) -> models.Model | None:
+        using = router.db_for_read(self.model)
+        if using not in self._compiled:
+            self._compiled[using] = self._compile(using)
+        sql, steps, bounds = self._compiled[using]
+        if bounds is not None and not (bounds[0] <= value <= bounds[1]):
+            return None  # as the ORM: an integer the column cannot hold matches nothing
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [value])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        start, objects = 0, []
+        for columns, link in steps:
+            values = row[start : start + len(columns)]
+            start += len(columns)
+            parent = objects[-1] if objects else None
+            if parent is None and link is not None:  # the chain stopped at a missing row
+                objects.append(None)
+                continue
+            if values[columns.pk_index] is None:  # no related row (its pk is NULL)
+                objects.append(None)
+                continue
+            instance = columns.instance(values)
+            if link is not None:
+                forward, relation = link
+                if forward:
+                    relation.set_cached_value(parent, instance)
+                    if relation.remote_field.multiple is False:
+                        relation.remote_field.set_cached_value(instance, parent)
+                else:
+                    relation.set_cached_value(parent, instance)
+                    relation.remote_field.set_cached_value(instance, parent)
+            objects.append(instance)
+        return objects[0]
+
+    def _compile(self, using: str) -> tuple[str, list, tuple[int, int] | None]:
+        quote = connections[using].ops.quote_name
+        model, alias = self.model, "t0"
+        first = ModelColumns(model, alias, using)
+        steps: list[tuple[ModelColumns, tuple | None]] = [(first, None)]
+        joins = []
+        for n, name in enumerate(self.path, start=1):
+            field = model._meta.get_field(name)
+            related, related_alias = field.related_model, f"t{n}"
+            if field.concrete:  # a foreign key / one-to-one on this model
+                on = (
+                    f"{quote(related_alias)}.{quote(field.target_field.column)} = "
+                    f"{quote(alias)}.{quote(field.column)}"
+                )
+                link = (True, field)
+            else:  # a reverse one-to-one (user → profile)
+                if not field.one_to_one:
+                    raise ValueError(f"JoinedGet: {name} is not a to-one relation")
+                remote = field.remote_field
+                on = (
+                    f"{quote(related_alias)}.{quote(remote.column)} = "
+                    f"{quote(alias)}.{quote(remote.target_field.column)}"
+                )
+                link = (False, field)
+            table = quote(related._meta.db_table)
+            joins.append(f"LEFT OUTER JOIN {table} {quote(related_alias)} ON {on}")
+            steps.append((ModelColumns(related, related_alias, using), link))
+            model, alias = related, related_alias
+        by = self.model._meta.pk if self.by == "pk" else self.model._meta.get_field(self.by)
+        column = by.column
+        bounds = None
+        if isinstance(by, models.IntegerField):
+            low, high = connections[using].ops.integer_field_range(by.get_internal_type())
+            bounds = (-(2**63) if low is None else low, 2**63 - 1 if high is None else high)
+        sql = (
+            f"SELECT {', '.join(columns.select for columns, _ in steps)} "
+            f"FROM {quote(self.model._meta.db_table)} {quote('t0')} {' '.join(joins)} "
+            f"WHERE {quote('t0')}.{quote(column)} = %s"
+        )
+        return sql, steps, bounds

@@ -19,7 +19,7 @@ from core import throttle
 from core.decorators import json_endpoint, public_page
 from core.forms import posted
 from core.pagination import paginate
-from core.sql import Prepared
+from core.sql import JoinedGet, Prepared
 from live.channels import QUESTIONS, question_channel, tag_channel
 from live.messages import answer_html
 from live.views import since_ms
@@ -44,6 +44,10 @@ from .models import (
     votes_of,
 )
 from .services import answer_create, answer_mark_correct, question_create, vote_set
+
+# The question of a question page with its author and profile (deleted ones too: can_see()
+# decides), from one statement written once per process.
+_QUESTION_PAGE = JoinedGet(Question, "author__profile")
 
 # The lists' first pages, compiled once per process (core.sql.Prepared).
 NEW_CARDS = card_window(lambda: Question.objects.new())
@@ -118,10 +122,8 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 @public_page
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = get_object_or_404(
-        Question.all_objects.select_related("author__profile"), pk=question_id
-    )
-    if not question.can_see(request.user):
+    question = _QUESTION_PAGE.get(question_id)
+    if question is None or not question.can_see(request.user):
         raise Http404("No such question")
     form = AnswerForm()
     if request.method == "POST" and question.is_deleted:

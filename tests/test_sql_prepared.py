@@ -68,3 +68,37 @@ def test_a_parameter_that_does_not_reach_the_sql_is_an_error(db):
     prepared = Prepared(lambda question_id: Question.objects.values_list("pk"))
     with pytest.raises(ValueError, match="not every parameter"):
         prepared.rows(1)
+
+
+# core.sql.JoinedGet: one row with its to-one relations, as select_related() gives it.
+
+
+def test_joined_get_is_select_related(alice, bob, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import Profile
+    from core.sql import JoinedGet
+
+    question = make_question(alice)
+    Profile.objects.filter(user=alice).update(reputation=42)
+    expected = Question.all_objects.select_related("author__profile").get(pk=question.pk)
+    with django_assert_num_queries(1):
+        got = JoinedGet(Question, "author__profile").get(question.pk)
+        assert got.author.profile.reputation == 42  # relations loaded, no further query
+        assert got.author.profile.user is got.author  # the reverse side is cached too
+    for name in ("pk", "title", "author_id", "created_at", "is_deleted"):
+        assert getattr(got, name) == getattr(expected, name), name
+    assert got.author.username == expected.author.username
+
+    User = get_user_model()
+    by_name = JoinedGet(User, "profile", by="username")
+    assert by_name.get("bob") == bob
+    assert by_name.get("BOB") is None  # exact, as the ORM's username= lookup
+    assert JoinedGet(Question).get(2**70) is None  # out of the column's range: no match, no error
+    assert JoinedGet(Question).get(question.pk + 1000) is None
+
+    Profile.objects.filter(user=bob).delete()
+    with django_assert_num_queries(1):
+        lonely = JoinedGet(User, "profile").get(bob.pk)
+    assert lonely == bob
+    assert not User.profile.is_cached(lonely)  # no profile row: the relation is left unloaded
