@@ -1,5 +1,7 @@
 """Pagination that stays fast on big tables: cached counts, pages read by id (deferred join)."""
 
+import re
+
 import pytest
 
 from core import counts
@@ -64,3 +66,34 @@ def test_pages_read_by_id_match_plain_slicing(alice, bob, url):
     # each card is its own question's, by its own author (cards are cached per question)
     assert all(f'id="question-{c.pk}"' in c.html for c in page.object_list)
     assert all(f'href="/user/{authors[c.pk]}/"' in c.html for c in page.object_list)
+
+
+@pytest.mark.parametrize("order", ["new", "hot", "tagged"])
+def test_deep_pages_from_either_end_match_plain_slicing(alice, bob, monkeypatch, order):
+    """Past the middle, a page's ids are taken walking the reversed ordering from the end (a
+    shorter OFFSET); every page, orphans included, is still what plain slicing gives."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+
+    monkeypatch.setattr(pagination, "SHALLOW_ROWS", 0)  # every page by ids, as deep pages are
+    for i in range(23):
+        make_question(alice if i % 3 else bob, title=f"Sliced question {i:03d}", tags=["python"])
+        Question.objects.filter(title=f"Sliced question {i:03d}").update(rating=i % 4)
+    queryset = {
+        "new": Question.objects.new(),
+        "hot": Question.objects.hot(),
+        "tagged": Question.objects.tagged("python"),
+    }[order]
+    expected = list(queryset.values_list("pk", flat=True))
+    for per_page, orphans in ((5, 0), (4, 2), (23, 0)):
+        paginator = pagination.DeferredJoinPaginator(queryset, per_page, orphans=orphans)
+        for number in paginator.page_range:
+            with CaptureQueriesContext(connection) as ctx:
+                page = paginator.page(number)
+            bottom = (number - 1) * per_page
+            top = len(expected) if number == paginator.num_pages else bottom + per_page
+            assert [q.pk for q in page.object_list] == expected[bottom:top], (per_page, number)
+            offsets = [int(o) for q in ctx for o in re.findall(r"OFFSET (\d+)", q["sql"])]
+            assert all(offset <= len(expected) // 2 for offset in offsets), ctx.captured_queries
