@@ -152,6 +152,8 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     my_question_vote = my_votes.pop(0, 0)
     if page.paginator.num_pages == 1:  # every answer is on this page
         last_answer_id = max((a.pk for a in answers), default=0)
+    elif answers and getattr(answers[0], "newest", None):  # read with the page's rows
+        last_answer_id = answers[0].newest
     else:
         last_answer_id = next(iter(_LAST_ANSWER.rows(question.pk)), (0,))[0]
     status = 400 if form.is_bound and form.errors else 200
@@ -337,25 +339,29 @@ def answer_rows(ids: list[int]) -> dict[int, SimpleNamespace]:
     return {row[0]: SimpleNamespace(pk=row[0], stamp=row[1:]) for row in rows}
 
 
+def _newest_answer(question_id: int) -> QuerySet:
+    return Answer.objects.filter(question_id=question_id).order_by("-pk").values_list("pk")[:1]
+
+
+# The window's rows carry the question's newest answer id too (the same on every row: one
+# uncorrelated subquery, run once), which saves the page of a question with several pages of
+# answers a round trip for it.
 _ANSWER_WINDOW = Prepared(
     lambda question_id, bottom, top: (
         Answer.objects.for_page(question_id)
         .select_related(None)
-        .values_list(*_ANSWER_KEY_FIELDS)[bottom:top]
+        .annotate(newest=Subquery(_newest_answer(question_id)))
+        .values_list(*_ANSWER_KEY_FIELDS, "newest")[bottom:top]
     )
 )
-_LAST_ANSWER = Prepared(
-    lambda question_id: (
-        Answer.objects.filter(question_id=question_id).order_by("-pk").values_list("pk")[:1]
-    )
-)
+_LAST_ANSWER = Prepared(_newest_answer)
 
 
 def answer_rows_window(question: Question, bottom: int, top: int) -> dict[int, SimpleNamespace]:
     """Rows bottom…top of the question's answers in page order, in one query (a page near the
-    top: core.pagination)."""
+    top: core.pagination); each also holds the question's newest answer id (`newest`)."""
     rows = _ANSWER_WINDOW.rows(question.pk, shape=(bottom, top))
-    return {row[0]: SimpleNamespace(pk=row[0], stamp=row[1:]) for row in rows}
+    return {row[0]: SimpleNamespace(pk=row[0], stamp=row[1:-1], newest=row[-1]) for row in rows}
 
 
 def answers_attach_html(answers: list[SimpleNamespace], question: Question) -> None:

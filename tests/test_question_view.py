@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 
-from qa.models import Answer, Question
+from qa.models import ANSWERS_PER_PAGE, Answer, Question
 
 from .helpers import client_for, csrf_post, make_answer, make_question, queries_of_get
 
@@ -286,6 +286,20 @@ def test_the_page_resumes_live_from_the_newest_answer_of_the_question(alice, bob
     Answer.objects.filter(pk=made[-1].pk).update(rating=-5)  # the newest sorts last
     body = client_for(bob).get(question.get_absolute_url()).content.decode()
     assert f'data-last-answer-id="{made[-1].pk}"' in body
+    if answers > ANSWERS_PER_PAGE:  # the second page holds it; the first does not
+        body = client_for(bob).get(question.get_absolute_url() + "?page=2").content.decode()
+        assert f'data-last-answer-id="{made[-1].pk}"' in body
+
+
+def test_a_question_with_several_pages_costs_no_query_more(alice, bob, carol):
+    """The newest answer id of a question with more than one page comes with the page's rows."""
+    few, many = make_question(alice), make_question(alice, title="Another question here?")
+    make_answer(few, bob)
+    for i in range(ANSWERS_PER_PAGE + 3):
+        make_answer(many, bob if i % 2 else carol, text=f"answer {i}")
+    for url in (few.get_absolute_url(), many.get_absolute_url()):
+        _queries(url, carol)  # fragments rendered and cached
+    assert _queries(many.get_absolute_url(), carol) == _queries(few.get_absolute_url(), carol)
 
 
 def test_the_cached_question_body_follows_edits_and_its_author(alice, bob):
