@@ -1,5 +1,6 @@
 import functools
 import hashlib
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,7 @@ from core.decorators import public_page
 from core.forms import posted, posted_files
 from core.pagination import paginate
 from core.redirects import next_path, redirect_next
-from core.sql import JoinedGet
+from core.sql import JoinedGet, Prepared
 from qa.cards import card_window, question_cards, question_cards_window
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
@@ -151,6 +152,13 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 # written or compiled once per process (core.sql).
 _MEMBER_PAGE = JoinedGet(User, "profile", by="username")
 AUTHOR_CARDS = card_window(lambda author_id: Question.objects.new().filter(author_id=author_id))
+_LATEST_ANSWERS = Prepared(
+    lambda author_id: (
+        Answer.objects.filter(author_id=author_id)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "is_correct", "rating", "question__title")[:20]
+    )
+)
 
 
 @public_page
@@ -168,12 +176,10 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         rows=functools.partial(question_cards, listed),
         window=functools.partial(question_cards_window, AUTHOR_CARDS, (person.pk,)),
     )
-    answers = (
-        Answer.objects.filter(author=person)
-        .select_related("question")
-        .only("id", "is_correct", "rating", "question", "question__title")
-        .order_by("-created_at", "-id")[:20]
-    )
+    answers = [
+        SimpleNamespace(pk=pk, is_correct=correct, rating=rating, question_title=title)
+        for pk, correct, rating, title in _LATEST_ANSWERS.rows(person.pk)
+    ]
     return render(
         request,
         "accounts/user_detail.html",

@@ -306,3 +306,28 @@ def test_a_session_read_is_one_query_of_the_session_table(alice):
     sql, _ = queries_of_get(client, "/tags/")
     sessions = [q for q in sql if "django_session" in q]
     assert len(sessions) == 1 and "expire_date" in sessions[0]
+
+
+def test_a_member_page_lists_their_latest_answers(alice, bob):
+    from qa.models import Answer
+    from qa.services import answer_delete, answer_mark_correct
+
+    question = make_question(alice, title="Why <b>bold</b> & co in titles?")
+    other = make_question(alice, title="Another question of alice")
+    first = make_answer(question, bob, text="the first answer of bob")
+    second = make_answer(other, bob, text="the second answer of bob")
+    gone = make_answer(other, bob, text="an answer bob deletes")
+    hers = make_answer(question, alice, text="an answer of alice herself")
+    answer_mark_correct(answer=first, correct=True)
+    Answer.objects.filter(pk=second.pk).update(rating=7)
+    answer_delete(answer=gone, by=bob)
+    body = client_for().get("/user/bob/").content.decode()
+    latest = body.split("Latest answers")[1]
+    newest, older = f'href="/answer/{second.pk}/"', f'href="/answer/{first.pk}/"'
+    assert latest.index(newest) < latest.index(older)
+    assert f"/answer/{gone.pk}/" not in latest and f"/answer/{hers.pk}/" not in latest
+    assert "Why &lt;b&gt;bold&lt;/b&gt; &amp; co in titles?" in latest
+    first_item = latest.split(f'href="/answer/{first.pk}/"')[1].split("</li>")[0]
+    assert "✓" in first_item
+    second_item = latest.split(f'href="/answer/{second.pk}/"')[1].split("</li>")[0]
+    assert ">7</span>" in second_item and "✓" not in second_item
