@@ -14,11 +14,10 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 
 from core.sql import Prepared
 
-from .fragments import AUTHOR_FIELDS, digest, fragments_together, fragments_version
+from .fragments import AUTHOR_FIELDS, age_stamp, digest, fragments_together, fragments_version
 from .models import Question
 
 CARD_FRAGMENT_TTL = 3600
@@ -71,7 +70,7 @@ def question_cards_window(
 def _cards(rows: list[tuple]) -> dict[int, Card]:
     version, now = fragments_version(), timezone.now()
     keys = {
-        row[0]: f"card:{version}:{row[0]}:{digest((row[1:], timesince(row[2], now)))}"
+        row[0]: f"card:{version}:{row[0]}:{digest((row[1:], age_stamp(row[2], now)))}"
         for row in rows
     }
 

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,6 +27,7 @@ from .cards import card_window, question_cards, question_cards_window
 from .forms import AnswerForm, AskForm, CorrectForm, VoteForm
 from .fragments import (
     AUTHOR_FIELDS,
+    age_stamp,
     author_stamp,
     digest,
     fragments,
@@ -407,8 +407,8 @@ def question_attach_html(question: Question) -> None:
     stamp = (
         question.title,
         question.edited_at,
-        timesince(question.created_at, now),
-        timesince(question.edited_at, now) if question.edited_at else "",
+        age_stamp(question.created_at, now),
+        age_stamp(question.edited_at, now) if question.edited_at else "",
         *author_stamp(question.author),
     )
     key = f"question:{fragments_version()}:{question.pk}:{digest(stamp)}"

@@ -143,3 +143,26 @@ def test_cards_never_cross_languages(alice):
     client.cookies["django_language"] = "ru"
     russian = _card("/", question, client=client)
     assert "asked" in english and "asked" not in russian
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_cards_age_key_changes_exactly_when_its_ago_text_does(language):
+    """qa.fragments.age_stamp keys "asked … ago" without translating it: two moments give the
+    same stamp exactly when timesince() reads the same for them, months and years included."""
+    from django.utils import translation
+    from django.utils.timesince import timesince
+
+    from qa.fragments import age_stamp
+
+    now = timezone.now().replace(month=3, day=1, hour=12)  # a month's end and a leap day near
+    ages = [timedelta(seconds=s) for s in range(0, 7200, 29)]
+    ages += [timedelta(hours=h, minutes=m) for h in range(0, 24 * 70, 7) for m in (0, 59)]
+    ages += [timedelta(days=d, hours=h) for d in range(25, 1200, 3) for h in (0, 11, 23)]
+    with translation.override(language):
+        texts = [timesince(now - age, now) for age in ages]
+        stamps = [age_stamp(now - age, now) for age in ages]
+    assert len(set(texts)) > 200  # minutes, hours, days, weeks, months and years all reached
+    pairs = list(zip(texts, stamps, strict=True))
+    for (text, stamp), (next_text, next_stamp) in zip(pairs, pairs[1:], strict=False):
+        assert (text == next_text) == (stamp == next_stamp), (text, next_text)
+    assert len(set(stamps)) == len(set(texts))
