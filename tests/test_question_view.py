@@ -123,6 +123,19 @@ def test_invalid_answer_keeps_the_text(alice, bob):
     assert not Answer.objects.exists()
 
 
+def test_the_empty_answer_form_never_shows_what_somebody_typed(alice, bob, carol):
+    """The empty answer field is rendered once per process ({% chrome %}); a form sent back
+    with its errors is not, before or after."""
+    url = make_question(alice).get_absolute_url()
+    empty = '<textarea name="text" id="id_text" rows="6" class="form-control"></textarea>'
+    assert empty in client_for(carol).get(url).content.decode()
+    typed = csrf_post(client_for(bob), url, {"text": "<"}).content.decode()  # too short
+    assert "&lt;</textarea>" in typed and "is-invalid" in typed
+    assert empty in client_for(carol).get(url).content.decode()
+    again = csrf_post(client_for(carol), url, {"text": "z"}).content.decode()
+    assert ">z</textarea>" in again and "&lt;</textarea>" not in again
+
+
 def test_answer_without_csrf_token_is_refused(alice, bob):
     question = make_question(alice)
     response = client_for(bob).post(question.get_absolute_url(), {"text": "no token here"})
