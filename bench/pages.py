@@ -2,7 +2,7 @@
 side by side with two floors measured in the same run: one table.
 
     bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
-    .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16]
+    .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16] [--runs 3]
 
 Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and nginx with the site's own config
 (deploy.nginx, free ports, prefix in a temp dir, one worker) against the database, fills the
@@ -21,6 +21,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,17 @@ def wrk(url: str, connections: int, duration: int, cookie: str = "") -> dict:
     }
 
 
+def median_of(runs: list[dict]) -> dict:
+    """Each figure's median over repeated wrk runs (a shared machine moves single runs by up to
+    ±30 %); errors are summed."""
+    return {
+        key: sum(run[key] for run in runs)
+        if key == "errors"
+        else statistics.median(run[key] for run in runs)
+        for key in runs[0]
+    }
+
+
 def wait_for(url: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -110,28 +122,19 @@ def floors(floor_base: str, path: str, args, cookie: str) -> tuple[dict, dict]:
     ):
         wrk(url, args.high, 2, with_cookie)
         time.sleep(1)
-        results.append(wrk(url, args.high, args.duration, with_cookie))
+        runs = [wrk(url, args.high, args.duration, with_cookie) for _ in range(args.runs)]
+        results.append(median_of(runs))
     return results[0], results[1]
 
 
 def measure(base: str, pages: list[tuple[str, str]], args, cookie: str) -> list[tuple]:
-    """Per page: a member at one connection and at --high, an anonymous reader at --high."""
+    """Per page: a member at one connection and at --high, an anonymous reader at --high; each
+    the median of --runs rounds (a round runs all three, so noise spreads over the figures)."""
     results = []
     for label, path in pages:
         wait_for(base + path)
-        # Warm every worker process (each compiles templates and opens its database connection
-        # on its first requests) and the database's cache: concurrent requests reach all of
-        # them, where sequential ones may all land on the same worker.
-        wrk(base + path, args.high, 2, cookie)
-        # Let the workers finish what that burst left queued, or the first requests of the
-        # one-connection run wait behind it and show up as its p99.
-        time.sleep(2)
-        low = wrk(base + path, 1, args.duration, cookie)
-        high = wrk(base + path, args.high, args.duration, cookie)
-        # The same warm-up and pause for the anonymous run (its own fragments and page copy).
-        wrk(base + path, args.high, 2)
-        time.sleep(2)
-        anonymous = wrk(base + path, args.high, args.duration)
+        rounds = [measure_page(base + path, args, cookie) for _ in range(args.runs)]
+        low, high, anonymous = (median_of([r[i] for r in rounds]) for i in range(3))
         print(
             f"{path}: member p50 {low['p50']:.1f} ms, p99 {low['p99']:.1f} ms, "
             f"{high['rps']:.0f} req/s; anonymous {anonymous['rps']:.0f} req/s",
@@ -141,6 +144,24 @@ def measure(base: str, pages: list[tuple[str, str]], args, cookie: str) -> list[
     return results
 
 
+def measure_page(url: str, args, cookie: str) -> tuple[dict, dict, dict]:
+    """One round for a page: (member at one connection, member at --high, anonymous at --high)."""
+    # Warm every worker process (each compiles templates and opens its database connection on
+    # its first requests) and the database's cache: concurrent requests reach all of them,
+    # where sequential ones may all land on the same worker.
+    wrk(url, args.high, 2, cookie)
+    # Let the workers finish what that burst left queued, or the first requests of the
+    # one-connection run wait behind it and show up as its p99.
+    time.sleep(2)
+    low = wrk(url, 1, args.duration, cookie)
+    high = wrk(url, args.high, args.duration, cookie)
+    # The same warm-up and pause for the anonymous run (its own fragments and page copy).
+    wrk(url, args.high, 2)
+    time.sleep(2)
+    anonymous = wrk(url, args.high, args.duration)
+    return low, high, anonymous
+
+
 def report(results: list[tuple], args, env: dict, before: tuple, after: tuple) -> None:
     """The table: every throughput with its ratio to its floor. The floors are measured before
     and after the pages; a shared machine's noise lowers one of them now and then, so each
@@ -148,7 +169,7 @@ def report(results: list[tuple], args, env: dict, before: tuple, after: tuple) -
     django_floor = max(before[0]["rps"], after[0]["rps"])
     static_floor = max(before[1]["rps"], after[1]["rps"])
     print(
-        f"\nwrk {args.duration} s per run through nginx → gunicorn "
+        f"\nwrk {args.duration} s per run, median of {args.runs}, through nginx → gunicorn "
         f"({env.get('GUNICORN_WORKERS', 'default')} workers, "
         f"{env.get('GUNICORN_THREADS', '1')} threads each), {os.cpu_count()} CPUs, "
         f"database {args.db_url.rsplit('/', 1)[-1]}"
@@ -196,6 +217,9 @@ def main() -> int:
     parser.add_argument("--high", type=int, default=16, help="connections for throughput")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
     parser.add_argument("--only", nargs="*", help="only the pages whose URL is one of these")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="rounds per page and floor; each figure the median"
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="gunicorn threads a worker (>1: gthread)"
     )
