@@ -140,21 +140,15 @@ class JoinedGet:
             values = row[start : start + len(columns)]
             start += len(columns)
             parent = objects[-1] if objects else None
-            if parent is None and link is not None:  # the chain stopped at a missing row
-                objects.append(None)
-                continue
-            if values[columns.pk_index] is None:  # no related row (its pk is NULL)
+            # No related row (its pk is NULL), or the chain stopped at one before.
+            if values[columns.pk_index] is None or (parent is None and link is not None):
                 objects.append(None)
                 continue
             instance = columns.instance(values)
             if link is not None:
-                forward, relation = link
-                if forward:
-                    relation.set_cached_value(parent, instance)
-                    if relation.remote_field.multiple is False:
-                        relation.remote_field.set_cached_value(instance, parent)
-                else:
-                    relation.set_cached_value(parent, instance)
+                relation, one_back = link
+                relation.set_cached_value(parent, instance)
+                if one_back:  # the other side holds one object too: cache it there
                     relation.remote_field.set_cached_value(instance, parent)
             objects.append(instance)
         return objects[0]
@@ -173,7 +167,7 @@ class JoinedGet:
                     f"{quote(related_alias)}.{quote(field.target_field.column)} = "
                     f"{quote(alias)}.{quote(field.column)}"
                 )
-                link = (True, field)
+                link = (field, field.one_to_one)
             else:  # a reverse one-to-one (user → profile)
                 if not field.one_to_one:
                     raise ValueError(f"JoinedGet: {name} is not a to-one relation")
@@ -182,7 +176,7 @@ class JoinedGet:
                     f"{quote(related_alias)}.{quote(remote.column)} = "
                     f"{quote(alias)}.{quote(remote.target_field.column)}"
                 )
-                link = (False, field)
+                link = (field, True)
             table = quote(related._meta.db_table)
             joins.append(f"LEFT OUTER JOIN {table} {quote(related_alias)} ON {on}")
             steps.append((ModelColumns(related, related_alias, using), link))
