@@ -3,6 +3,7 @@
 import functools
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
@@ -13,7 +14,9 @@ from core.decorators import public_page
 from core.pagination import paginate
 from live.channels import UNANSWERED
 from qa.cards import question_cards
+from qa.fragments import shared_parts_key
 from qa.models import QUESTIONS_PER_PAGE
+from qa.views import question_list_page
 
 from .models import ReputationEvent
 from .queries import (
@@ -50,20 +53,19 @@ def _list_page(request: HttpRequest, template: str, fragment: str, context: dict
 @public_page
 @require_GET
 def unanswered_list(request: HttpRequest) -> HttpResponse:
-    # the cached ids are re-checked: a question answered since then drops out of its page
-    page = paginate(
-        request,
-        unanswered_ids(),
-        QUESTIONS_PER_PAGE,
-        rows=functools.partial(question_cards, unanswered()),
-    )
+    key = shared_parts_key(request, "list:unanswered")
+
+    def make_page() -> Page:
+        # the cached ids are re-checked: a question answered since then drops out of its page
+        rows = functools.partial(question_cards, unanswered())
+        return paginate(request, unanswered_ids(), QUESTIONS_PER_PAGE, rows=rows)
+
     context = {
-        "page": page,
         "tab": "unanswered",
         "heading": _("Unanswered questions"),
         "live_channels": [UNANSWERED],
     }
-    return render(request, "qa/question_list.html", context)
+    return question_list_page(request, key, make_page, context)
 
 
 @require_GET

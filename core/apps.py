@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     """Web helpers every app uses: JSON endpoints, pagination, cached counts, error views."""
 
     name = "core"
+
+    def ready(self) -> None:
+        from .generation import connect_signals
+
+        connect_signals()

@@ -5,14 +5,19 @@ attributes read by the page's scripts)."""
 
 import functools
 import hashlib
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.template.loader import get_template
+from django.http import HttpRequest
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
+
+from core.generation import site_generation
 
 # Partials whose output is cached: their own text is part of every fragment key, so a deploy
 # that changes one never serves fragments rendered by the old one.
@@ -25,6 +30,9 @@ FRAGMENT_TEMPLATES = (
     "qa/_question_card.html",
     "qa/_card_counts.html",
     "qa/_question_body.html",
+    "qa/_question_shared.html",
+    "qa/_question_list_main.html",
+    "qa/_pagination.html",
 )
 
 
@@ -116,3 +124,51 @@ def _fragments_version(language: str) -> str:
         if catalog.exists():
             sources.append(catalog.read_bytes())
     return f"{language}.{digest(sources)[:8]}"
+
+
+# How long a page's shared parts are kept at most: what the site generation does not see moves
+# no later than this ("asked … ago" wording, the cache's own restarts).
+SHARED_PARTS_TTL = 15
+_SHARED_PATH_MAX = 300  # longer URLs (odd query strings) are rendered, not kept
+
+
+def shared_parts_key(request: HttpRequest, name: str) -> str | None:
+    """The key of this URL's shared parts, read before the page reads the database (a part
+    rendered from rows older than a write is then stored under the generation before it, which
+    is never read again). None: not kept."""
+    path = request.get_full_path()
+    if len(path) > _SHARED_PATH_MAX:
+        return None
+    return f"parts:{fragments_version()}:{site_generation()}:{name}:{digest(path)}"
+
+
+def shared_parts(key: str | None, build: Callable[[], dict]) -> dict:
+    """The parts of a page that are the same for every viewer of its URL (HTML and a few
+    numbers: `build()` returns them), kept whole until the site changes (core.generation) or
+    SHARED_PARTS_TTL. Per-viewer bits (my votes, my links, CSRF tokens, the answer form) are
+    never in them: the page's own template puts those around and between the parts. A cache
+    that fails is a miss."""
+    if key is None:
+        return build()
+    try:
+        parts = cache.get(key)
+    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
+        parts = None
+    if parts is None:
+        parts = build()
+        try:
+            cache.set(key, parts, SHARED_PARTS_TTL)
+        except Exception:  # noqa: BLE001 — rendered anyway
+            pass
+    return parts
+
+
+def render_with_slots(template_name: str, context: dict, slots: int) -> list[SafeString]:
+    """A shared partial cut where its `{{ slot }}`s are, for the page to put per-viewer bits
+    there. The cut mark is random for each rendering, so no text of a post can forge one."""
+    mark = secrets.token_hex(16)
+    html = render_to_string(template_name, {**context, "slot": mark})
+    pieces = html.split(mark)
+    if len(pieces) != slots + 1:
+        raise ValueError(f"{template_name}: {len(pieces) - 1} slots, {slots} expected")
+    return [mark_safe(piece) for piece in pieces]  # noqa: S308 — our partial

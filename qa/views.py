@@ -1,8 +1,10 @@
 import functools
 import json
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +35,9 @@ from .fragments import (
     fragments,
     fragments_together,
     fragments_version,
+    render_with_slots,
+    shared_parts,
+    shared_parts_key,
 )
 from .models import (
     ANSWERS_PER_PAGE,
@@ -55,15 +60,32 @@ HOT_CARDS = card_window(lambda: Question.objects.hot())
 TAG_CARDS = card_window(lambda tag_id: Question.objects.tagged(tag_id))
 
 
+def question_list_page(
+    request: HttpRequest, key: str | None, make_page: Callable[[], Page], context: dict
+) -> HttpResponse:
+    """A list of question cards (new, hot, a tag's, unanswered). Its content is the same for
+    every viewer: kept whole under `key` (qa.fragments.shared_parts_key, taken before the view
+    read anything), `make_page()` and the cards only when the site changed since."""
+
+    def build() -> dict:
+        main = {"page": make_page(), "request": request, **context}
+        return {"html": mark_safe(render_to_string("qa/_question_list_main.html", main))}  # noqa: S308
+
+    parts = shared_parts(key, build)
+    return render(request, "qa/question_list.html", {"parts": parts, **context})
+
+
 def _question_list(
     request: HttpRequest,
+    key: str | None,
     queryset,
     count_key: str,
-    template_context: dict,
+    context: dict,
     window: tuple[Prepared, tuple] | None = None,
 ) -> HttpResponse:
     """`window`: the list's card_window() and its parameters, for pages near the top."""
-    page = paginate(
+    make_page = functools.partial(
+        paginate,
         request,
         queryset,
         QUESTIONS_PER_PAGE,
@@ -71,7 +93,7 @@ def _question_list(
         rows=functools.partial(question_cards, queryset),
         window=functools.partial(question_cards_window, *window) if window else None,
     )
-    return render(request, "qa/question_list.html", {"page": page, **template_context})
+    return question_list_page(request, key, make_page, context)
 
 
 @public_page
@@ -79,6 +101,7 @@ def _question_list(
 def index(request: HttpRequest) -> HttpResponse:
     return _question_list(
         request,
+        shared_parts_key(request, "list:new"),
         Question.objects.new(),
         "questions",
         {"tab": "new", "heading": _("New questions"), "live_channels": [QUESTIONS]},
@@ -91,6 +114,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def hot(request: HttpRequest) -> HttpResponse:
     return _question_list(
         request,
+        shared_parts_key(request, "list:hot"),
         Question.objects.hot(),
         "questions",
         # New questions are not put in a hot list's order; its cards' numbers stay live.
@@ -102,11 +126,13 @@ def hot(request: HttpRequest) -> HttpResponse:
 @public_page
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
+    key = shared_parts_key(request, "list:tag")  # the path holds the tag's name
     # The tag's id in the query (not a join on its name) lets PostgreSQL use the per-tag
     # statistics: a popular tag and a rare one get different plans.
     found = Tag.objects.filter(name=name.lower()).first()
     return _question_list(
         request,
+        key,
         Question.objects.tagged(found) if found else Question.objects.none(),
         f"tag:{found.pk if found else 0}",
         {
@@ -122,6 +148,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 @public_page
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
+    shared_key = shared_parts_key(request, f"question:{question_id}")  # before any read
     question = _QUESTION_PAGE.get(question_id)
     if question is None or not question.can_see(request.user):
         raise Http404("No such question")
@@ -136,6 +163,34 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             answer = answer_create(question=question, author=request.user, **form.cleaned_data)
             return redirect(answer.get_absolute_url())
 
+    parts = shared_parts(shared_key, functools.partial(_question_parts, request, question))
+    my_votes = viewer_votes(request.user, question, parts["answer_ids"])
+    my_question_vote = my_votes.pop(0, 0)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "qa/question_detail.html",
+        {
+            "question": question,
+            "parts": parts,
+            "form": form,
+            "my_question_vote": my_question_vote,
+            # Answers are the same for everybody (cached); votes.js marks this viewer's votes.
+            "my_votes_json": json.dumps({str(pk): value for pk, value in my_votes.items()}),
+            "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
+            "can_delete_question": question.can_delete(request.user),
+            "live_channels": [question_channel(question.pk)],
+        },
+        status=status,
+    )
+
+
+def _question_parts(request: HttpRequest, question: Question) -> dict:
+    """What the question page shows the same to every viewer: the question, its comments, this
+    page of answers and the page links, as HTML cut at the per-viewer slots, and the numbers
+    the page's scripts need (kept by qa.fragments.shared_parts)."""
+    # Edits, comments and deletions after this are caught up from here (live.js).
+    since = since_ms()
     page = paginate(
         request,
         Answer.objects.for_page(question),
@@ -148,37 +203,23 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     comments_attach(question, answers)
     answers_attach_html(answers, question)
     question_attach_html(question)
-    my_votes = viewer_votes(request.user, question, [a.pk for a in answers])
-    my_question_vote = my_votes.pop(0, 0)
     if page.paginator.num_pages == 1:  # every answer is on this page
         last_answer_id = max((a.pk for a in answers), default=0)
     elif answers and getattr(answers[0], "newest", None):  # read with the page's rows
         last_answer_id = answers[0].newest
     else:
         last_answer_id = next(iter(_LAST_ANSWER.rows(question.pk)), (0,))[0]
-    status = 400 if form.is_bound and form.errors else 200
-    return render(
-        request,
-        "qa/question_detail.html",
-        {
-            "question": question,
-            "page": page,
-            "answers": answers,
-            "form": form,
-            "my_question_vote": my_question_vote,
-            # Answers are the same for everybody (cached); votes.js marks this viewer's votes.
-            "my_votes_json": json.dumps({str(pk): value for pk, value in my_votes.items()}),
-            "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
-            "can_delete_question": question.can_delete(request.user),
-            "live_channels": [question_channel(question.pk)],
-            # Edits, comments and deletions after this are caught up from here (live.js).
-            "live_since": since_ms(),
-            # The newest answer of the whole question (not only of this page): live.js resumes
-            # from it (/question/<id>/live/?after=…) after a reconnect.
-            "last_answer_id": last_answer_id,
-        },
-        status=status,
-    )
+    context = {"question": question, "page": page, "answers": answers, "request": request}
+    return {
+        "html": render_with_slots("qa/_question_shared.html", context, slots=2),
+        "answer_ids": [answer.pk for answer in answers],
+        "page_number": page.number,
+        "num_pages": page.paginator.num_pages,
+        # The newest answer of the whole question (not only of this page): live.js resumes
+        # from it (/question/<id>/live/?after=…) after a reconnect.
+        "last_answer_id": last_answer_id,
+        "since": since,
+    }
 
 
 def viewer_votes(user, question: Question, answer_ids: list[int]) -> dict[int, int]:

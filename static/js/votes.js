@@ -1,8 +1,9 @@
 // AJAX votes and the "correct answer" mark. Ratings come from the JSON reply.
 import { postForm } from "./csrf.js";
 
-// Answers are rendered the same for everybody (cached, and pushed live); the page says which
-// of them this viewer voted on (#question-page data-my-votes, {"<answer id>": 1 | -1}).
+// The question and its answers are rendered the same for everybody (cached, and pushed live);
+// the page says how this viewer voted on them (#question-page data-my-question-vote, 1 | -1 | 0,
+// and data-my-votes, {"<answer id>": 1 | -1}).
 export function markMyVote(box, value) {
   box.dataset.vote = String(value);
   box.querySelector(".vote-up")?.classList.toggle("active", value === 1);
@@ -10,6 +11,10 @@ export function markMyVote(box, value) {
 }
 
 const page = document.getElementById("question-page");
+if (page && Number(page.dataset.myQuestionVote)) {
+  const box = document.querySelector('.vote[data-target="question"]');
+  if (box) markMyVote(box, Number(page.dataset.myQuestionVote));
+}
 if (page && page.dataset.myVotes) {
   let mine = {};
   try { mine = JSON.parse(page.dataset.myVotes); } catch { /* none */ }

@@ -34,6 +34,7 @@ from accounts.models import Profile
 from community.models import Flag, ReputationEvent
 from community.reputation import reputation_recompute
 from core.counts import counts_invalidate
+from core.generation import site_changed
 from qa.markdown import render_comment, render_markdown
 from qa.models import TAG_RE, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
 
@@ -662,7 +663,9 @@ class Command(BaseCommand):
             loader.reattach(tables)
             self.reset_sequences()
         loader.vacuum(tables)
-        transaction.on_commit(counts_invalidate)  # the bulk load sends no model signals
+        # the bulk load sends no model signals
+        transaction.on_commit(counts_invalidate)
+        transaction.on_commit(site_changed)
         reputation_recompute()  # from the votes and accepts just written (community/reputation.py)
 
         elapsed = time.monotonic() - started

@@ -1,0 +1,193 @@
+"""The parts of a page that are the same for every viewer, kept whole until the site changes
+(qa.fragments.shared_parts, core.generation): what a member or a guest gets around them is
+their own, and any write makes the next page show it."""
+
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from core.generation import GENERATION_KEY, SiteChangedMiddleware, site_changed, site_generation
+from inbox.models import Notification
+from qa.fragments import render_with_slots
+from qa.models import Answer, Question
+from qa.services import vote_set
+
+from .helpers import client_for, csrf_post, make_answer, make_question, queries_of_get
+
+pytestmark = pytest.mark.django_db
+
+
+def _reads_answers(sql: list[str]) -> bool:
+    """Whether the page read its rows of answers (not only this viewer's votes on them, nor
+    whether an author may still delete the question)."""
+    return any('"qa_answer"."id" AS "pk"' in statement for statement in sql)
+
+
+def test_a_question_page_is_joined_once_and_kept_until_a_write(alice, bob, carol):
+    question = make_question(alice)
+    answer = make_answer(question, bob, text="The first answer, kept whole.")
+    url = question.get_absolute_url()
+    reader = client_for(carol)  # (logging in writes last_login: that moves the generation too)
+    first, _ = queries_of_get(reader, url)
+    again, page = queries_of_get(reader, url)
+    assert _reads_answers(first) and not _reads_answers(again)
+    assert len(again) < len(first)
+    assert "The first answer, kept whole." in page.content.decode()
+
+    # A POST that writes nothing (a refused vote) leaves the parts; one that writes moves them.
+    refused = csrf_post(reader, f"/answer/{answer.pk}/vote/", {"value": "7"})
+    assert refused.status_code == 400
+    assert not _reads_answers(queries_of_get(reader, url)[0])
+    voted = csrf_post(reader, f"/answer/{answer.pk}/vote/", {"value": "1"})
+    assert voted.status_code == 200
+    sql, page = queries_of_get(reader, url)
+    assert _reads_answers(sql)
+    assert "data-rating>1</span>" in page.content.decode().split(f'id="answer-{answer.pk}"')[1]
+
+
+def test_an_answer_posted_shows_on_the_page_it_redirects_to(alice, bob, carol):
+    question = make_question(alice)
+    url = question.get_absolute_url()
+    client_for(carol).get(url)  # the parts are kept
+    posted = csrf_post(client_for(bob), url, {"text": "Fresh from the form, seen at once."})
+    assert posted.status_code == 302
+    assert "Fresh from the form, seen at once." in client_for(bob).get(posted["Location"]).text
+
+
+def test_viewers_share_the_parts_but_never_each_others_bits(alice, bob, carol):
+    question = make_question(alice)
+    answer = make_answer(question, bob)
+    vote_set(user=carol, target=question, value=-1)
+    vote_set(user=carol, target=answer, value=-1)  # (alice may delete: no answer scores above 0)
+    url = question.get_absolute_url()
+    readers = {"carol": carol, "alice": alice, "bob": bob, "guest": None}
+    clients = {name: client_for(user) for name, user in readers.items()}  # logged in first
+    site_changed()  # carol's page first: everything after is read from the parts it kept
+    pages, reads = {}, []
+    for name, client in clients.items():
+        sql, pages[name] = queries_of_get(client, url)
+        reads.append(_reads_answers(sql))
+    assert reads == [True, False, False, False]
+    bodies = {name: page.content.decode() for name, page in pages.items()}
+
+    def attrs(body: str) -> dict:
+        tag = re.search(r'<div class="question-page[^>]*>', body).group(0)
+        return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', tag)) | {"tag": tag}
+
+    carol_page, alice_page, bob_page = (attrs(bodies[name]) for name in ("carol", "alice", "bob"))
+    assert carol_page["viewer"] == str(carol.pk) and alice_page["viewer"] == str(alice.pk)
+    assert carol_page["my-question-vote"] == "-1" and alice_page["my-question-vote"] == "0"
+    assert json.loads(carol_page["my-votes"].replace("&quot;", '"')) == {str(answer.pk): -1}
+    assert json.loads(bob_page["my-votes"].replace("&quot;", '"')) == {}
+    # the author's own links and the delete form (with her CSRF token) are hers alone
+    assert "viewer-is-author" in alice_page["tag"] and "viewer-is-author" not in carol_page["tag"]
+    assert "delete question" in bodies["alice"] and "delete question" not in bodies["carol"]
+    # nobody's vote is marked in the shared HTML; the guest's buttons are disabled
+    for body in bodies.values():
+        assert "vote-btn vote-up active" not in body and "vote-btn vote-down active" not in body
+    assert "disabled title=" in bodies["guest"] and "disabled title=" not in bodies["carol"]
+    assert "csrfmiddlewaretoken" not in bodies["guest"] and 'data-viewer=""' in bodies["guest"]
+    tokens = {
+        name: set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', body))
+        for name, body in bodies.items()
+    }
+    assert not tokens["alice"] & tokens["carol"]
+
+
+def test_a_list_is_kept_until_a_question_comes(alice, bob):
+    make_question(alice, title="An older question on the list")
+    member = client_for(bob)
+    first, _ = queries_of_get(member, "/")
+    again, page = queries_of_get(client_for(), "/")
+    assert any('FROM "qa_question"' in s for s in first)
+    assert not any('FROM "qa_question"' in s for s in again)  # the same parts, any viewer
+    asked = csrf_post(
+        member,
+        "/ask/",
+        {"title": "A brand new question on the list", "text": "Its body, long enough.", "tags": ""},
+    )
+    assert asked.status_code == 302
+    assert "A brand new question on the list" in client_for().get("/").content.decode()
+
+
+def test_parts_never_cross_languages(alice, bob):
+    question = make_question(alice)
+    make_answer(question, bob)
+    english = client_for().get(question.get_absolute_url()).content.decode()
+    client = client_for()
+    client.cookies["django_language"] = "ru"
+    russian = client.get(question.get_absolute_url()).content.decode()
+    assert "1 answer" in english and "1 answer" not in russian
+
+
+# --- the site generation ---------------------------------------------------------------
+
+
+def _through_middleware(method: str, work) -> bool:
+    before = site_generation()
+
+    def view(request):
+        work()
+        return HttpResponse("done")
+
+    SiteChangedMiddleware(view)(getattr(RequestFactory(), method)("/anywhere/"))
+    return site_generation() != before
+
+
+def test_only_requests_that_wrote_move_the_generation(alice):
+    question = make_question(alice)
+
+    def write() -> None:  # no model signal: the middleware sees the statement itself
+        Question.objects.filter(pk=question.pk).update(rating=5)
+
+    def read() -> None:
+        list(Answer.objects.all())
+
+    assert _through_middleware("post", write)
+    assert not _through_middleware("post", read)
+    assert not _through_middleware("get", write)  # GETs are not watched (nor should write)
+
+
+def test_models_of_the_site_move_the_generation_when_written(alice, bob):
+    before = site_generation()
+    question = make_question(alice, tags=["python"])
+    assert site_generation() != before
+    before = site_generation()
+    question.tags.clear()  # a many-to-many change, no save
+    assert site_generation() != before
+    before = site_generation()
+    Notification.objects.create(recipient=bob, kind="answer", question=question)  # not on pages
+    assert site_generation() == before
+
+
+def test_a_lost_generation_starts_a_new_one():
+    first = site_generation()
+    cache.delete(GENERATION_KEY)
+    assert site_generation() not in ("none", first)
+
+
+def test_the_slots_cut_a_partial_where_its_slots_are():
+    pieces = render_with_slots("qa/_question_shared.html", _shared_context(), slots=2)
+    assert len(pieces) == 3 and pieces[0].endswith('<fieldset class="d-contents"')
+    with pytest.raises(ValueError):
+        render_with_slots("qa/_question_shared.html", _shared_context(), slots=3)
+
+
+def _shared_context() -> dict:
+    from django.core.paginator import Paginator
+
+    question = Question(pk=1, title="t", rating=0, answers_count=0)
+    question.body_fragment = question.comments_html = ""
+    question.comments_count = 0
+    page = Paginator([], 30).page(1)
+    return {"question": question, "page": page, "answers": [], "request": RequestFactory().get("/")}
+
+
+def test_connection_is_left_without_the_watch():
+    SiteChangedMiddleware(lambda request: HttpResponse())(RequestFactory().post("/"))
+    assert connection.execute_wrappers == []
