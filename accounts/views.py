@@ -9,7 +9,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +23,7 @@ from core.pagination import paginate
 from core.redirects import next_path, redirect_next
 from core.sql import JoinedGet, Prepared
 from qa.cards import card_window, question_cards, question_cards_window
+from qa.fragments import shared_parts, shared_parts_key
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
 from .backends import SESSION_BACKEND
@@ -164,9 +167,16 @@ _LATEST_ANSWERS = Prepared(
 @public_page
 @require_GET
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+    key = shared_parts_key(request, "user")  # before any read; the path holds the name
     person = _MEMBER_PAGE.get(username)
     if person is None:
         raise Http404("No such member")
+    parts = shared_parts(key, functools.partial(_user_parts, request, person))
+    return render(request, "accounts/user_detail.html", {"person": person, "parts": parts})
+
+
+def _user_parts(request: HttpRequest, person) -> dict:
+    """A member's page below the menu: the same for every viewer (qa.fragments.shared_parts)."""
     listed = Question.objects.new().filter(author=person)
     questions = paginate(
         request,
@@ -180,11 +190,8 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         SimpleNamespace(pk=pk, is_correct=correct, rating=rating, question_title=title)
         for pk, correct, rating, title in _LATEST_ANSWERS.rows(person.pk)
     ]
-    return render(
-        request,
-        "accounts/user_detail.html",
-        {"person": person, "page": questions, "answers": answers},
-    )
+    context = {"person": person, "page": questions, "answers": answers, "request": request}
+    return {"html": mark_safe(render_to_string("accounts/_user_main.html", context))}  # noqa: S308
 
 
 # --- Account recovery and closing (issue 14): Django's own views and tokens. ---

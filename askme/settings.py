@@ -78,8 +78,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: after a request that wrote, pages' shared parts are stale (core/generation.py).
-    "core.generation.SiteChangedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the footer switcher's cookie, else the browser's Accept-Language, else

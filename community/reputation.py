@@ -13,11 +13,9 @@ order so two transactions never wait on each other in a cycle).
 
 from collections import defaultdict
 
-from django.db import transaction
 from django.db.models import Count, F, Q
 
 from accounts.models import Profile
-from core.generation import site_changed
 
 QUESTION_UPVOTE = 5
 ANSWER_UPVOTE = 10
@@ -156,5 +154,4 @@ def reputation_recompute(*, fix: bool = True) -> tuple[int, int]:
             wrong.append(Profile(pk=pk, reputation=value))
     if fix and wrong:
         Profile.objects.bulk_update(wrong, ["reputation"], batch_size=1000)
-        transaction.on_commit(site_changed)  # bulk_update sends no model signals
     return members, len(wrong)

@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from .generation import connect_signals
+        from .generation import install
 
-        connect_signals()
+        install()

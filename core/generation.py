@@ -2,40 +2,44 @@
 changed, so the parts of pages that are the same for every viewer (qa.fragments.shared_parts)
 can be kept whole under it and never served once stale.
 
-It moves
-- after every request with an unsafe method that wrote to the database (SiteChangedMiddleware:
-  an answer, a vote, an edit, a comment, a moderator's action, the admin — whatever the view),
-- when a model of the site's own apps is saved or deleted outside a request (a task, the
-  shell, the admin's bulk actions go through requests anyway): the signals below,
-- by hand in commands that write in bulk (fill_db, render_posts, reputation_recompute).
+It moves on every statement that writes a table pages show (posts, votes, tags, members and
+their profiles, flags), whoever runs it: a view, a service's `.update()`, a task, a command, the
+admin, the shell. Each database connection runs its statements through `_watch` (installed when
+the connection is made), which looks at the first word of the SQL only, and at the table's name
+for writes. Bulk loads that bypass SQL statements (COPY) move it by hand (fill_db).
 
 It is read before the database, and moved after commit (a page rendered from older rows is
-stored under the old value, which nobody reads again). It also moves before commit for a model
-saved inside a transaction, which only makes a page render once more.
+stored under the old value, which nobody reads again). Inside a transaction it also moves at the
+first write, and at any later write if this process read it since: that only makes a page
+render once more, and it is what a test (one transaction, never committed) sees.
 
 The value is random, not a counter: two writers that read the same counter at once would both
 write the same next value, and the second write would change nothing.
 """
 
+import functools
+import re
 import secrets
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connections, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.db.backends.signals import connection_created
 
 GENERATION_KEY = "site:generation"
 
 # The apps whose rows pages show (posts, votes, tags, members and their profiles, flags).
 SHOWN_APPS = ("qa", "accounts", "community", "auth")
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "WITH", "REPLACE", "MERGE", "TRUNCATE")
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
+_TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', re.IGNORECASE)
+
+_read_since_moved = True  # this process read the generation after it last moved it
 
 
 def site_generation() -> str:
     """The current generation; a new one if the cache lost it (evicted, restarted, down)."""
+    global _read_since_moved
+    _read_since_moved = True
     try:
         generation = cache.get(GENERATION_KEY)
         if generation is None:
@@ -48,57 +52,48 @@ def site_generation() -> str:
 
 def site_changed() -> None:
     """Every shared part of every page is stale from now on."""
+    global _read_since_moved
+    _read_since_moved = False
     try:
         cache.set(GENERATION_KEY, secrets.token_hex(8), None)
     except Exception:  # noqa: BLE001 — the parts' TTL bounds how long they stay
         pass
 
 
-class SiteChangedMiddleware:
-    """Moves the site generation after a POST (PUT, PATCH, DELETE) that wrote to the database.
+@functools.cache
+def shown_tables() -> frozenset[str]:
+    models = (
+        model
+        for label in SHOWN_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+    )
+    return frozenset(model._meta.db_table for model in models)
 
-    Outermost, so its check runs after the view's transaction committed and after the session
-    was saved. Requests that wrote nothing (a refused form, a throttled vote, "… is writing an
-    answer") leave the shared parts alone, so a busy page is not rendered again for each.
-    """
 
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
+def _written(sql: str) -> bool:
+    found = _TABLE.match(sql)
+    return found is not None and found.group(1) in shown_tables()
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in _UNSAFE:
-            return self.get_response(request)
-        wrote = False
 
-        def watch(execute, sql, params, many, context):
-            nonlocal wrote
-            if not wrote and sql.lstrip()[:8].upper().startswith(_WRITES):
-                wrote = True
-            return execute(sql, params, many, context)
-
-        with connections["default"].execute_wrapper(watch):
-            response = self.get_response(request)
-        if wrote:
+def _watch(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if sql.lstrip().startswith(_WRITES) and _written(sql):
+        connection = context["connection"]
+        if not connection.in_atomic_block:  # committed already
             site_changed()
-        return response
+        elif not any(entry[1] is site_changed for entry in connection.run_on_commit):
+            site_changed()
+            connection.on_commit(site_changed)
+        elif _read_since_moved:
+            site_changed()
+    return result
 
 
-def _model_written(sender, **kwargs) -> None:
-    site_changed()
-    connection = transaction.get_connection()
-    # Once more after commit, scheduled once a transaction (a bulk delete sends a signal a row).
-    if connection.in_atomic_block and not any(
-        entry[1] is site_changed for entry in connection.run_on_commit
-    ):
-        transaction.on_commit(site_changed)
+def _install(sender, connection, **kwargs) -> None:
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
 
 
-def connect_signals() -> None:
-    """Called once by core.apps: every model of SHOWN_APPS moves the generation when written."""
-    for label in SHOWN_APPS:
-        for model in apps.get_app_config(label).get_models():
-            post_save.connect(_model_written, sender=model, dispatch_uid=f"site:{model}")
-            post_delete.connect(_model_written, sender=model, dispatch_uid=f"site-d:{model}")
-            for field in model._meta.local_many_to_many:  # a question's tags
-                through = field.remote_field.through
-                m2m_changed.connect(_model_written, sender=through, dispatch_uid=f"site:{through}")
+def install() -> None:
+    """Called once by core.apps: every database connection made from now on is watched."""
+    connection_created.connect(_install, dispatch_uid="core.generation")

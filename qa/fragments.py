@@ -33,6 +33,7 @@ FRAGMENT_TEMPLATES = (
     "qa/_question_shared.html",
     "qa/_question_list_main.html",
     "qa/_pagination.html",
+    "accounts/_user_main.html",
 )
 
 
@@ -148,19 +149,25 @@ def shared_parts(key: str | None, build: Callable[[], dict]) -> dict:
     SHARED_PARTS_TTL. Per-viewer bits (my votes, my links, CSRF tokens, the answer form) are
     never in them: the page's own template puts those around and between the parts. A cache
     that fails is a miss."""
-    if key is None:
-        return build()
-    try:
-        parts = cache.get(key)
-    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
-        parts = None
+    parts = shared_parts_get(key)
     if parts is None:
         parts = build()
         try:
-            cache.set(key, parts, SHARED_PARTS_TTL)
+            if key is not None:
+                cache.set(key, parts, SHARED_PARTS_TTL)
         except Exception:  # noqa: BLE001 — rendered anyway
             pass
     return parts
+
+
+def shared_parts_get(key: str | None) -> dict | None:
+    """The parts kept under `key`, if any (a cache that fails holds none)."""
+    if key is None:
+        return None
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
+        return None
 
 
 def render_with_slots(template_name: str, context: dict, slots: int) -> list[SafeString]:

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from community.reputation import reputation_accept_changed, reputation_vote_changed
 from core.counts import counts_invalidate
-from core.generation import site_changed
 from inbox.models import Notification
 from inbox.services import notification_create
 from live import publisher
@@ -305,5 +304,4 @@ def posts_rerender(*, models=None, only_missing: bool = False, batch: int = 1000
             count += len(changed)
             last = chunk[-1].pk
         written[model.__name__] = count
-    transaction.on_commit(site_changed)  # bulk_update sends no model signals
     return written

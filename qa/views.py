@@ -37,6 +37,7 @@ from .fragments import (
     fragments_version,
     render_with_slots,
     shared_parts,
+    shared_parts_get,
     shared_parts_key,
 )
 from .models import (
@@ -53,6 +54,9 @@ from .services import answer_create, answer_mark_correct, question_create, vote_
 # The question of a question page with its author and profile (deleted ones too: can_see()
 # decides), from one statement written once per process.
 _QUESTION_PAGE = JoinedGet(Question, "author__profile")
+# What the page shows or decides by, of the question itself, outside its shared parts: a
+# Question made of these stands in for the row when the parts are kept.
+_QUESTION_PAGE_FIELDS = ("id", "title", "author_id", "deleted_at", "deleted_by_id")
 
 # The lists' first pages, compiled once per process (core.sql.Prepared).
 NEW_CARDS = card_window(lambda: Question.objects.new())
@@ -149,7 +153,10 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     shared_key = shared_parts_key(request, f"question:{question_id}")  # before any read
-    question = _QUESTION_PAGE.get(question_id)
+    parts = shared_parts_get(shared_key) if request.method == "GET" else None
+    # The parts hold what the page needs of the question itself, as fresh as they are (a
+    # change to it moves the site generation): then it is not read at all.
+    question = Question(**parts["question"]) if parts else _QUESTION_PAGE.get(question_id)
     if question is None or not question.can_see(request.user):
         raise Http404("No such question")
     form = AnswerForm()
@@ -163,7 +170,8 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             answer = answer_create(question=question, author=request.user, **form.cleaned_data)
             return redirect(answer.get_absolute_url())
 
-    parts = shared_parts(shared_key, functools.partial(_question_parts, request, question))
+    if parts is None:
+        parts = shared_parts(shared_key, functools.partial(_question_parts, request, question))
     my_votes = viewer_votes(request.user, question, parts["answer_ids"])
     my_question_vote = my_votes.pop(0, 0)
     status = 400 if form.is_bound and form.errors else 200
@@ -211,6 +219,7 @@ def _question_parts(request: HttpRequest, question: Question) -> dict:
         last_answer_id = next(iter(_LAST_ANSWER.rows(question.pk)), (0,))[0]
     context = {"question": question, "page": page, "answers": answers, "request": request}
     return {
+        "question": {field: getattr(question, field) for field in _QUESTION_PAGE_FIELDS},
         "html": render_with_slots("qa/_question_shared.html", context, slots=2),
         "answer_ids": [answer.pk for answer in answers],
         "page_number": page.number,

@@ -6,12 +6,12 @@ import json
 import re
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponse
+from django.db import connection, transaction
 from django.test import RequestFactory
 
-from core.generation import GENERATION_KEY, SiteChangedMiddleware, site_changed, site_generation
+from core.generation import GENERATION_KEY, site_changed, site_generation
 from inbox.models import Notification
 from qa.fragments import render_with_slots
 from qa.models import Answer, Question
@@ -128,41 +128,37 @@ def test_parts_never_cross_languages(alice, bob):
 # --- the site generation ---------------------------------------------------------------
 
 
-def _through_middleware(method: str, work) -> bool:
-    before = site_generation()
-
-    def view(request):
-        work()
-        return HttpResponse("done")
-
-    SiteChangedMiddleware(view)(getattr(RequestFactory(), method)("/anywhere/"))
-    return site_generation() != before
-
-
-def test_only_requests_that_wrote_move_the_generation(alice):
-    question = make_question(alice)
-
-    def write() -> None:  # no model signal: the middleware sees the statement itself
-        Question.objects.filter(pk=question.pk).update(rating=5)
-
-    def read() -> None:
-        list(Answer.objects.all())
-
-    assert _through_middleware("post", write)
-    assert not _through_middleware("post", read)
-    assert not _through_middleware("get", write)  # GETs are not watched (nor should write)
-
-
-def test_models_of_the_site_move_the_generation_when_written(alice, bob):
+def test_writes_to_the_tables_pages_show_move_the_generation(alice, bob):
     before = site_generation()
     question = make_question(alice, tags=["python"])
     assert site_generation() != before
+    for write in (
+        lambda: Question.objects.filter(pk=question.pk).update(rating=5),  # no model signal
+        lambda: question.tags.clear(),  # the many-to-many table
+        lambda: type(alice.profile).objects.filter(user=alice).update(reputation=77),
+    ):
+        before = site_generation()
+        write()
+        assert site_generation() != before
+    reader = client_for(bob)  # (logging in writes auth_user.last_login: that moves it)
     before = site_generation()
-    question.tags.clear()  # a many-to-many change, no save
-    assert site_generation() != before
-    before = site_generation()
-    Notification.objects.create(recipient=bob, kind="answer", question=question)  # not on pages
+    list(Answer.objects.all())
+    Notification.objects.create(recipient=bob, kind="answer", question=question)  # not shown
+    SessionStore().save()  # nor are sessions
+    reader.get("/")
     assert site_generation() == before
+
+
+def test_the_generation_moves_again_when_the_transaction_commits(alice):
+    question = make_question(alice)
+    with transaction.atomic():
+        Question.objects.filter(pk=question.pk).update(rating=1)
+        inside = site_generation()
+        # a page read now (before the commit) is stored under `inside`: it must not stay
+        pending = [entry[1] for entry in connection.run_on_commit]
+    assert site_changed in pending
+    site_changed()  # what on_commit runs (the test's own transaction never commits)
+    assert site_generation() != inside
 
 
 def test_a_lost_generation_starts_a_new_one():
@@ -186,8 +182,3 @@ def _shared_context() -> dict:
     question.comments_count = 0
     page = Paginator([], 30).page(1)
     return {"question": question, "page": page, "answers": [], "request": RequestFactory().get("/")}
-
-
-def test_connection_is_left_without_the_watch():
-    SiteChangedMiddleware(lambda request: HttpResponse())(RequestFactory().post("/"))
-    assert connection.execute_wrappers == []

@@ -663,7 +663,7 @@ class Command(BaseCommand):
             loader.reattach(tables)
             self.reset_sequences()
         loader.vacuum(tables)
-        # the bulk load sends no model signals
+        # the bulk load (COPY on PostgreSQL) sends no model signals and no SQL writes
         transaction.on_commit(counts_invalidate)
         transaction.on_commit(site_changed)
         reputation_recompute()  # from the votes and accepts just written (community/reputation.py)
