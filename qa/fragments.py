@@ -150,11 +150,12 @@ def shared_parts(key: str | None, build: Callable[[], dict]) -> dict:
     never in them: the page's own template puts those around and between the parts. A cache
     that fails is a miss."""
     parts = shared_parts_get(key)
-    if parts is None:
-        parts = build()
+    if parts is not None:
+        return parts
+    parts = build()
+    if key is not None:
         try:
-            if key is not None:
-                cache.set(key, parts, SHARED_PARTS_TTL)
+            cache.set(key, parts, SHARED_PARTS_TTL)
         except Exception:  # noqa: BLE001 — rendered anyway
             pass
     return parts
