@@ -27,8 +27,10 @@ from django.db.backends.signals import connection_created
 
 GENERATION_KEY = "site:generation"
 
-# The apps whose rows pages show (posts, votes, tags, members and their profiles, flags).
+# The apps whose rows pages show (posts, votes, tags, members and their profiles, flags), but
+# not the sessions (written on every login, shown nowhere).
 SHOWN_APPS = ("qa", "accounts", "community", "auth")
+NOT_SHOWN = ("accounts.session",)
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
 _TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', re.IGNORECASE)
@@ -36,8 +38,9 @@ _TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', r
 _read_since_moved = True  # this process read the generation after it last moved it
 
 
-def site_generation() -> str:
-    """The current generation; a new one if the cache lost it (evicted, restarted, down)."""
+def site_generation() -> str | None:
+    """The current generation; a new one if the cache lost it (evicted, restarted). None when
+    the cache cannot answer: nothing may then be kept, since no write could move it."""
     global _read_since_moved
     _read_since_moved = True
     try:
@@ -47,7 +50,7 @@ def site_generation() -> str:
             generation = cache.get(GENERATION_KEY)
     except Exception:  # noqa: BLE001 — a cache that cannot answer: nothing shared is read
         generation = None
-    return generation or "none"
+    return generation or None
 
 
 def site_changed() -> None:
@@ -66,6 +69,7 @@ def shown_tables() -> frozenset[str]:
         model
         for label in SHOWN_APPS
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.label_lower not in NOT_SHOWN
     )
     return frozenset(model._meta.db_table for model in models)
 

@@ -6,6 +6,7 @@ attributes read by the page's scripts)."""
 import functools
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from core.generation import site_generation
+from core.localcache import LocalCache
 
 # Partials whose output is cached: their own text is part of every fragment key, so a deploy
 # that changes one never serves fragments rendered by the old one.
@@ -131,6 +133,9 @@ def _fragments_version(language: str) -> str:
 # no later than this ("asked … ago" wording, the cache's own restarts).
 SHARED_PARTS_TTL = 15
 _SHARED_PATH_MAX = 300  # longer URLs (odd query strings) are rendered, not kept
+# This process's copies (the pages read since the last write: a crowded question's parts are
+# ~100 KB, so at most ~10 MB a worker).
+_KEPT_HERE = LocalCache(max_entries=100)
 
 
 def shared_parts_key(request: HttpRequest, name: str) -> str | None:
@@ -138,9 +143,10 @@ def shared_parts_key(request: HttpRequest, name: str) -> str | None:
     rendered from rows older than a write is then stored under the generation before it, which
     is never read again). None: not kept."""
     path = request.get_full_path()
-    if len(path) > _SHARED_PATH_MAX:
+    generation = site_generation()
+    if len(path) > _SHARED_PATH_MAX or generation is None:
         return None
-    return f"parts:{fragments_version()}:{site_generation()}:{name}:{digest(path)}"
+    return f"parts:{fragments_version()}:{generation}:{name}:{digest(path)}"
 
 
 def shared_parts(key: str | None, build: Callable[[], dict]) -> dict:
@@ -154,21 +160,33 @@ def shared_parts(key: str | None, build: Callable[[], dict]) -> dict:
         return parts
     parts = build()
     if key is not None:
+        kept_at = time.time()
+        _KEPT_HERE.set(key, parts, kept_at + SHARED_PARTS_TTL)
         try:
-            cache.set(key, parts, SHARED_PARTS_TTL)
+            cache.set(key, (kept_at, parts), SHARED_PARTS_TTL)
         except Exception:  # noqa: BLE001 — rendered anyway
             pass
     return parts
 
 
 def shared_parts_get(key: str | None) -> dict | None:
-    """The parts kept under `key`, if any (a cache that fails holds none)."""
+    """The parts kept under `key`, if any (a cache that fails holds none). A process keeps its
+    own copy of the parts it read or rendered last: the key holds the site generation, so the
+    copy is the shared one as long as the key is asked for, and it lives no longer than it."""
     if key is None:
         return None
+    parts = _KEPT_HERE.get(key)
+    if parts is not None:
+        return parts
     try:
-        return cache.get(key)
+        kept = cache.get(key)
     except Exception:  # noqa: BLE001 — a cache that cannot answer is a miss
         return None
+    if not isinstance(kept, tuple):
+        return None
+    kept_at, parts = kept
+    _KEPT_HERE.set(key, parts, kept_at + SHARED_PARTS_TTL)
+    return parts
 
 
 def render_with_slots(template_name: str, context: dict, slots: int) -> list[SafeString]:

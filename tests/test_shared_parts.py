@@ -4,16 +4,18 @@ their own, and any write makes the next page show it."""
 
 import json
 import re
+import time
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import RequestFactory
 
+from accounts.sessions import SessionStore
 from core.generation import GENERATION_KEY, site_changed, site_generation
+from core.localcache import LocalCache
 from inbox.models import Notification
-from qa.fragments import render_with_slots
+from qa.fragments import SHARED_PARTS_TTL, render_with_slots, shared_parts, shared_parts_key
 from qa.models import Answer, Question
 from qa.services import vote_set
 
@@ -164,7 +166,7 @@ def test_the_generation_moves_again_when_the_transaction_commits(alice):
 def test_a_lost_generation_starts_a_new_one():
     first = site_generation()
     cache.delete(GENERATION_KEY)
-    assert site_generation() not in ("none", first)
+    assert site_generation() not in (None, first)
 
 
 def test_the_slots_cut_a_partial_where_its_slots_are():
@@ -182,3 +184,53 @@ def _shared_context() -> dict:
     question.comments_count = 0
     page = Paginator([], 30).page(1)
     return {"question": question, "page": page, "answers": [], "request": RequestFactory().get("/")}
+
+
+def test_a_process_keeps_its_own_copy_only_as_long_as_the_shared_one(alice, bob, carol):
+    question = make_question(alice)
+    make_answer(question, bob)
+    url = question.get_absolute_url()
+    reader = client_for(carol)
+    reader.get(url)
+    # The shared copy gone (another node's cache restarted): this process's copy still serves
+    # the same generation, and a write still makes the next page read the rows.
+    generation = cache.get(GENERATION_KEY)
+    cache.clear()
+    cache.set(GENERATION_KEY, generation, None)
+    assert not _reads_answers(queries_of_get(reader, url)[0])
+    site_changed()
+    assert _reads_answers(queries_of_get(reader, url)[0])
+
+    # A copy read from the shared cache expires when the shared one was to expire.
+    request = RequestFactory().get("/kept/")
+    key = shared_parts_key(request, "kept")
+    cache.set(key, (time.time() - SHARED_PARTS_TTL - 1, {"n": 1}), 60)
+    assert shared_parts(key, lambda: {"n": 2}) == {"n": 1}  # read from the shared cache
+    cache.delete(key)
+    assert shared_parts(key, lambda: {"n": 3}) == {"n": 3}  # its local copy had expired
+
+
+def test_nothing_is_kept_while_the_cache_cannot_answer(monkeypatch):
+    def fails(*args, **kwargs):
+        raise OSError("cache down")
+
+    monkeypatch.setattr(cache, "get", fails)
+    monkeypatch.setattr(cache, "add", fails)
+    assert site_generation() is None
+    request = RequestFactory().get("/down/")
+    assert shared_parts_key(request, "down") is None
+    built = iter(range(3))
+    assert shared_parts(None, lambda: next(built)) == 0
+    assert shared_parts(None, lambda: next(built)) == 1  # no write could move it: not kept
+
+
+def test_the_local_copies_are_bounded_and_expire():
+    kept = LocalCache(max_entries=2)
+    soon = time.time() + 60
+    kept.set("a", 1, soon)
+    kept.set("b", 2, soon)
+    assert kept.get("a") == 1  # b is now the least recently used
+    kept.set("c", 3, soon)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
+    kept.set("old", 4, time.time() - 1)
+    assert kept.get("old") is None
