@@ -4,6 +4,8 @@ from django.contrib.auth.backends import ModelBackend
 
 from core.sql import JoinedGet
 
+from .sessions import joined_user
+
 UserModel = get_user_model()
 
 
@@ -28,10 +30,10 @@ def axes_username(request, credentials: dict) -> str:
 
 
 class SessionUserBackend(ModelBackend):
-    """The member of a session with their profile, in one query: every page's navbar shows the
-    name, avatar and unread count (a second query on every page otherwise). The query is written
-    once per process (core.sql): built by the ORM on every page it cost ~1 ms of CPU, seven
-    times what running it costs.
+    """The member of a session with their profile: every page's navbar shows the name, avatar
+    and unread count. Read with the session itself (accounts.sessions), or else in one query
+    written once per process (core.sql): built by the ORM on every page it cost ~1 ms of CPU,
+    seven times what running it costs.
 
     It checks no password (`authenticate` is ModelBackend's, listed after it, so a wrong
     password is hashed once); the site's logins name it as the session's backend. Sessions made
@@ -46,7 +48,8 @@ class SessionUserBackend(ModelBackend):
             user_id = UserModel._meta.pk.to_python(user_id)
         except Exception:  # noqa: BLE001 — a session holding no valid id has no user
             return None
-        user = _USER_WITH_PROFILE.get(user_id)
+        # Read with the session already (accounts.sessions), else here.
+        user = joined_user(user_id) or _USER_WITH_PROFILE.get(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.templatetags.static import static
 
@@ -43,3 +44,19 @@ class Profile(models.Model):
     @property
     def avatar_url(self) -> str:
         return self.avatar.url if self.avatar else static(DEFAULT_AVATAR)
+
+
+class Session(AbstractBaseSession):
+    """Django's database session with its member as a column (accounts.sessions): a member's
+    page reads the session, the member and their profile in one statement. NULL: nobody is
+    logged in with it. A deleted member's sessions go with them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

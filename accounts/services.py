@@ -7,7 +7,7 @@ from django.utils import timezone
 from community.models import Flag
 from qa.models import Answer, AnswerVote, Comment, Question, QuestionVote
 
-from .models import Profile
+from .models import Profile, Session
 
 DELETED_PREFIX = "deleted-"
 
@@ -34,6 +34,7 @@ def account_delete(*, user: AbstractBaseUser) -> None:
         profile.avatar = ""
         profile.deleted_at = timezone.now()
         profile.save(update_fields=["display_name", "avatar", "deleted_at"])
+        Session.objects.filter(user=user).delete()  # logged out everywhere
         if avatar:
             storage = profile.avatar.storage
             transaction.on_commit(lambda: storage.delete(avatar))

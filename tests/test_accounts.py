@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from accounts.models import Session
+
 from .helpers import client_for, csrf_post, make_answer, make_question, queries_of_get
 
 pytestmark = pytest.mark.django_db
@@ -217,10 +219,88 @@ def test_a_member_page_reads_the_member_and_profile_in_one_query(alice):
     csrf_post(client, "/login/", {"username": "alice", "password": "pass-word-123"})
     assert client.session["_auth_user_backend"] == "accounts.backends.SessionUserBackend"
     sql, response = queries_of_get(client, "/tags/")
-    members = [q for q in sql if 'FROM "auth_user"' in q]
-    assert len(members) == 1 and '"accounts_profile"' in members[0]
+    # The session, its member and their profile: one statement.
+    members = [q for q in sql if '"auth_user"' in q or '"accounts_session"' in q]
+    assert len(members) == 1 and 'FROM "accounts_session"' in members[0]
+    assert '"accounts_profile"' in members[0]
     assert not any(q.startswith('SELECT "accounts_profile"') for q in sql)
     assert 'href="/user/alice/"' in response.content.decode()
+
+
+def test_the_member_read_with_a_session_serves_only_that_session(alice, bob):
+    from django.contrib.auth import SESSION_KEY
+
+    from accounts.sessions import SessionStore, joined_user
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(alice.pk)
+    store.save()
+    assert Session.objects.get(pk=store.session_key).user_id == alice.pk
+    read = SessionStore(store.session_key)
+    read.load()
+    assert joined_user(bob.pk) is None  # another member's id: read again by the backend
+    member = joined_user(alice.pk)
+    assert member.pk == alice.pk and member.profile.user_id == alice.pk
+    assert joined_user(alice.pk) is None  # taken once
+    read.load()
+    SessionStore()  # the next request's store
+    assert joined_user(alice.pk) is None
+
+
+def test_an_anonymous_session_names_nobody(db):
+    from accounts.sessions import SessionStore, joined_user
+
+    store = SessionStore()
+    store["django_language"] = "ru"
+    store.save()
+    assert Session.objects.get(pk=store.session_key).user_id is None
+    SessionStore(store.session_key).load()
+    assert joined_user(None) is None
+
+
+def test_django_sessions_are_copied_with_their_member(alice):
+    """Migration 0006: members logged in before the deploy stay logged in."""
+    import importlib
+    from datetime import timedelta
+
+    from django.apps import apps
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.utils import timezone
+
+    from accounts.backends import SESSION_BACKEND
+
+    copy_sessions = importlib.import_module("accounts.migrations.0006_session").copy_sessions
+    logged_in = {
+        SESSION_KEY: str(alice.pk),
+        BACKEND_SESSION_KEY: SESSION_BACKEND,
+        HASH_SESSION_KEY: alice.get_session_auth_hash(),
+    }
+    stores = []
+    for data in (logged_in, {SESSION_KEY: "999999"}, {"x": 1}):
+        store = DjangoStore()
+        store.update(data)
+        store.save()
+        stores.append(store.session_key)
+    expired = DjangoStore()
+    expired.set_expiry(timezone.now() - timedelta(seconds=1))
+    expired.save()
+    copy_sessions(apps, None)
+    copied = dict(Session.objects.values_list("session_key", "user_id"))
+    assert copied == {stores[0]: alice.pk, stores[1]: None, stores[2]: None}
+    client = client_for()
+    client.cookies["sessionid"] = stores[0]
+    assert 'href="/user/alice/"' in client.get("/tags/").content.decode()
+
+
+def test_a_deleted_account_has_no_sessions_left(alice):
+    from accounts.services import account_delete
+
+    client = client_for(alice)
+    assert Session.objects.filter(user=alice).exists()
+    account_delete(user=alice)
+    assert not Session.objects.filter(user=alice).exists()
+    assert "Log in" in client.get("/").content.decode()
 
 
 def test_sessions_made_before_the_backend_stay_logged_in(alice):
@@ -291,7 +371,6 @@ def test_a_deactivated_member_is_logged_out(alice):
 def test_an_expired_session_is_worth_nothing(alice):
     from datetime import timedelta
 
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
 
     client = client_for(alice)
@@ -299,13 +378,6 @@ def test_an_expired_session_is_worth_nothing(alice):
     assert 'href="/user/alice/"' in client.get("/tags/").content.decode()
     Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert 'href="/user/alice/"' not in client.get("/tags/").content.decode()
-
-
-def test_a_session_read_is_one_query_of_the_session_table(alice):
-    client = client_for(alice)
-    sql, _ = queries_of_get(client, "/tags/")
-    sessions = [q for q in sql if "django_session" in q]
-    assert len(sessions) == 1 and "expire_date" in sessions[0]
 
 
 def test_a_member_page_lists_their_latest_answers(alice, bob):
