@@ -197,7 +197,8 @@ def report(results: list[tuple], args, env: dict, before: tuple, after: tuple) -
 
 
 def member_cookie() -> str:
-    """A session of the member with the most questions, as the browser would send it."""
+    """The cookies of the member with the most questions, as the browser would send them: the
+    session and the CSRF cookie."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -207,7 +208,11 @@ def member_cookie() -> str:
     author_id = Question.objects.values_list("author_id", flat=True).order_by("author_id").first()
     client = Client()
     client.force_login(get_user_model().objects.get(pk=author_id))
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    # A browser keeps the CSRF cookie of its first page: without it every page would make and
+    # set a new one, which no member's browser makes the site do.
+    client.get("/", HTTP_HOST="localhost")
+    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in names)
 
 
 def main() -> int:
