@@ -101,12 +101,16 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% extends %} that finds the root template's blocks once (core/templatetags).
+            "builtins": ["core.templatetags.kept_blocks"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "live.context_processors.live",
+                # {{ csrf_token }} masked with one call for random bytes, not 32 (core/csrf.py).
+                "core.csrf.context_processor",
             ],
         },
     }
