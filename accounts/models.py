@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -5,6 +7,13 @@ from django.templatetags.static import static
 
 DEFAULT_AVATAR = "img/avatar.svg"
 DELETED_NAME = "deleted user"
+
+
+@functools.cache
+def _default_avatar_url() -> str:
+    """The same for every member without an avatar, every page (the navbar's, the lists'): the
+    static files' manifest is read once per process."""
+    return static(DEFAULT_AVATAR)
 
 
 class Profile(models.Model):
@@ -43,7 +52,7 @@ class Profile(models.Model):
 
     @property
     def avatar_url(self) -> str:
-        return self.avatar.url if self.avatar else static(DEFAULT_AVATAR)
+        return self.avatar.url if self.avatar else _default_avatar_url()
 
 
 class Session(AbstractBaseSession):
