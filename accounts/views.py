@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,7 +22,7 @@ from core.pagination import paginate
 from core.redirects import next_path, redirect_next
 from core.sql import JoinedGet, Prepared
 from qa.cards import card_window, question_cards, question_cards_window
-from qa.fragments import shared_parts, shared_parts_key
+from qa.fragments import render_around_parts, shared_parts, shared_parts_key
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
 from .backends import SESSION_BACKEND
@@ -172,7 +171,9 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     if person is None:
         raise Http404("No such member")
     parts = shared_parts(key, functools.partial(_user_parts, request, person))
-    return render(request, "accounts/user_detail.html", {"person": person, "parts": parts})
+    return render_around_parts(
+        request, "accounts/user_detail.html", {"person": person}, parts["html"]
+    )
 
 
 def _user_parts(request: HttpRequest, person) -> dict:
@@ -191,7 +192,7 @@ def _user_parts(request: HttpRequest, person) -> dict:
         for pk, correct, rating, title in _LATEST_ANSWERS.rows(person.pk)
     ]
     context = {"person": person, "page": questions, "answers": answers, "request": request}
-    return {"html": mark_safe(render_to_string("accounts/_user_main.html", context))}  # noqa: S308
+    return {"html": [render_to_string("accounts/_user_main.html", context).encode()]}
 
 
 # --- Account recovery and closing (issue 14): Django's own views and tokens. ---

@@ -35,6 +35,7 @@ from .fragments import (
     fragments,
     fragments_together,
     fragments_version,
+    render_around_parts,
     render_with_slots,
     shared_parts,
     shared_parts_get,
@@ -73,10 +74,10 @@ def question_list_page(
 
     def build() -> dict:
         main = {"page": make_page(), "request": request, **context}
-        return {"html": mark_safe(render_to_string("qa/_question_list_main.html", main))}  # noqa: S308
+        return {"html": [render_to_string("qa/_question_list_main.html", main).encode()]}
 
     parts = shared_parts(key, build)
-    return render(request, "qa/question_list.html", {"parts": parts, **context})
+    return render_around_parts(request, "qa/question_list.html", context, parts["html"])
 
 
 def _question_list(
@@ -175,7 +176,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     my_votes = viewer_votes(request.user, question, parts["answer_ids"])
     my_question_vote = my_votes.pop(0, 0)
     status = 400 if form.is_bound and form.errors else 200
-    return render(
+    return render_around_parts(
         request,
         "qa/question_detail.html",
         {
@@ -189,6 +190,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "can_delete_question": question.can_delete(request.user),
             "live_channels": [question_channel(question.pk)],
         },
+        parts["html"],
         status=status,
     )
 
@@ -220,7 +222,10 @@ def _question_parts(request: HttpRequest, question: Question) -> dict:
     context = {"question": question, "page": page, "answers": answers, "request": request}
     return {
         "question": {field: getattr(question, field) for field in _QUESTION_PAGE_FIELDS},
-        "html": render_with_slots("qa/_question_shared.html", context, slots=2),
+        "html": [
+            piece.encode()
+            for piece in render_with_slots("qa/_question_shared.html", context, slots=2)
+        ],
         "answer_ids": [answer.pk for answer in answers],
         "page_number": page.number,
         "num_pages": page.paginator.num_pages,

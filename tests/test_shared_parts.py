@@ -234,3 +234,18 @@ def test_the_local_copies_are_bounded_and_expire():
     assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
     kept.set("old", 4, time.time() - 1)
     assert kept.get("old") is None
+
+
+def test_parts_are_put_in_the_page_as_they_were_rendered(alice, bob, carol):
+    """The shared parts go into the page as encoded bytes (render_around_parts): text in any
+    script comes out whole, in its place, on a kept page as on the first."""
+    question = make_question(alice, title="Почему ✓ — «кавычки»?")
+    make_answer(question, bob, text="Ответ: 日本語 и ёлка…")
+    reader = client_for(carol)
+    pages = [reader.get(question.get_absolute_url()) for _ in range(2)]
+    for page in pages:
+        html = page.content.decode("utf-8")
+        assert page["Content-Type"] == "text/html; charset=utf-8"
+        assert html.index("Почему ✓ — «кавычки»?") < html.index("Ответ: 日本語 и ёлка…")
+        assert html.index("Ответ: 日本語 и ёлка…") < html.index('id="answer-form"')
+        assert "\x00" not in html and html.count("Ответ: 日本語 и ёлка…") == 1
