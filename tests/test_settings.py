@@ -86,3 +86,42 @@ def test_flags_take_the_usual_words(monkeypatch, value, expected):
 
     monkeypatch.setenv("SOME_FLAG", value)
     assert env_bool("SOME_FLAG", False) is expected
+
+
+def _database_options(env: dict) -> str:
+    code = (
+        "from askme import settings; "
+        "print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "DB_PREPARED_STATEMENTS"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_postgresql_prepares_statements_unless_told_not_to():
+    url = {"DATABASE_URL": "postgres://askme@db.example/askme"}
+    assert "('prepare_threshold', 5), ('server_side_binding', True)" in _database_options(url)
+    off = _database_options({**url, "DB_PREPARED_STATEMENTS": "0"})
+    assert "server_side_binding" not in off and "prepare_threshold" not in off
+    # An operator's own choice in the URL stands.
+    mine = _database_options({"DATABASE_URL": url["DATABASE_URL"] + "?prepare_threshold=1"})
+    assert "('prepare_threshold', 1)" in mine or "('prepare_threshold', '1')" in mine
+
+
+@pytest.mark.django_db
+def test_a_read_run_again_is_prepared_on_postgresql():
+    from django.db import connection
+
+    from qa.models import Question
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    for pk in range(1, 8):
+        Question.objects.filter(pk=pk).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "qa_question"' in statement for statement in prepared), prepared
