@@ -205,7 +205,9 @@ def render_around_parts(
     where it shows `{{ part.0 }}`, `{{ part.1 }}`…: only the page around them (this viewer's
     bits, the navbar) goes through the template and is encoded. A question page's parts are
     ~100 KB; copied through every level of the template and encoded again they cost ~50 µs."""
-    marks = [mark_safe(f"{_PART_MARK}{n}\x00") for n in range(len(parts))]  # noqa: S308
+    # A dict, not a list: the template finds "0" as a key at once (an index of a list is found
+    # after a failed lookup and a dir() of the list, ~8 µs each).
+    marks = {str(n): mark_safe(f"{_PART_MARK}{n}\x00") for n in range(len(parts))}  # noqa: S308
     split = _PART_MARKS.split(render_to_string(template_name, {**context, "part": marks}, request))
     out = [split[0].encode()]
     for n in range(1, len(split), 2):  # text, part number, text, …
