@@ -22,7 +22,7 @@ from core.pagination import paginate
 from core.redirects import next_path, redirect_next
 from core.sql import JoinedGet, Prepared
 from qa.cards import card_window, question_cards, question_cards_window
-from qa.fragments import render_around_parts, shared_parts, shared_parts_key
+from qa.fragments import render_around_parts, shared_parts, shared_parts_get, shared_parts_key
 from qa.models import QUESTIONS_PER_PAGE, Answer, Question
 
 from .backends import SESSION_BACKEND
@@ -167,12 +167,14 @@ _LATEST_ANSWERS = Prepared(
 @require_GET
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     key = shared_parts_key(request, "user")  # before any read; the path holds the name
-    person = _MEMBER_PAGE.get(username)
-    if person is None:
-        raise Http404("No such member")
-    parts = shared_parts(key, functools.partial(_user_parts, request, person))
+    parts = shared_parts_get(key)  # they hold the page's title too: no member read
+    if parts is None:
+        person = _MEMBER_PAGE.get(username)
+        if person is None:
+            raise Http404("No such member")
+        parts = shared_parts(key, functools.partial(_user_parts, request, person))
     return render_around_parts(
-        request, "accounts/user_detail.html", {"person": person}, parts["html"]
+        request, "accounts/user_detail.html", {"title": parts["title"]}, parts["html"]
     )
 
 
@@ -192,7 +194,10 @@ def _user_parts(request: HttpRequest, person) -> dict:
         for pk, correct, rating, title in _LATEST_ANSWERS.rows(person.pk)
     ]
     context = {"person": person, "page": questions, "answers": answers, "request": request}
-    return {"html": [render_to_string("accounts/_user_main.html", context).encode()]}
+    return {
+        "html": [render_to_string("accounts/_user_main.html", context).encode()],
+        "title": person.profile.name,
+    }
 
 
 # --- Account recovery and closing (issue 14): Django's own views and tokens. ---

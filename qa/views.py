@@ -66,15 +66,21 @@ TAG_CARDS = card_window(lambda tag_id: Question.objects.tagged(tag_id))
 
 
 def question_list_page(
-    request: HttpRequest, key: str | None, make_page: Callable[[], Page], context: dict
+    request: HttpRequest,
+    key: str | None,
+    make_page: Callable[[], Page],
+    context: dict,
+    kept: dict | None = None,
 ) -> HttpResponse:
     """A list of question cards (new, hot, a tag's, unanswered). Its content is the same for
     every viewer: kept whole under `key` (qa.fragments.shared_parts_key, taken before the view
-    read anything), `make_page()` and the cards only when the site changed since."""
+    read anything), `make_page()` and the cards only when the site changed since. `kept`:
+    what the view read to make the list, kept with it."""
 
     def build() -> dict:
         main = {"page": make_page(), "request": request, **context}
-        return {"html": [render_to_string("qa/_question_list_main.html", main).encode()]}
+        html = render_to_string("qa/_question_list_main.html", main).encode()
+        return {"html": [html], **(kept or {})}
 
     parts = shared_parts(key, build)
     return render_around_parts(request, "qa/question_list.html", context, parts["html"])
@@ -87,6 +93,7 @@ def _question_list(
     count_key: str,
     context: dict,
     window: tuple[Prepared, tuple] | None = None,
+    kept: dict | None = None,
 ) -> HttpResponse:
     """`window`: the list's card_window() and its parameters, for pages near the top."""
     make_page = functools.partial(
@@ -98,7 +105,7 @@ def _question_list(
         rows=functools.partial(question_cards, queryset),
         window=functools.partial(question_cards_window, *window) if window else None,
     )
-    return question_list_page(request, key, make_page, context)
+    return question_list_page(request, key, make_page, context, kept)
 
 
 @public_page
@@ -132,21 +139,27 @@ def hot(request: HttpRequest) -> HttpResponse:
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
     key = shared_parts_key(request, "list:tag")  # the path holds the tag's name
+    # The tag's id is kept with the list: a kept page reads no tag row either.
+    kept = shared_parts_get(key)
+    if kept is not None:
+        tag_id = kept["tag_id"]
+    else:
+        tag_id = Tag.objects.filter(name=name.lower()).values_list("pk", flat=True).first()
     # The tag's id in the query (not a join on its name) lets PostgreSQL use the per-tag
     # statistics: a popular tag and a rare one get different plans.
-    found = Tag.objects.filter(name=name.lower()).first()
     return _question_list(
         request,
         key,
-        Question.objects.tagged(found) if found else Question.objects.none(),
-        f"tag:{found.pk if found else 0}",
+        Question.objects.tagged(tag_id) if tag_id else Question.objects.none(),
+        f"tag:{tag_id or 0}",
         {
             "tab": "tag",
             "heading": _("Tagged “%(name)s”") % {"name": name},
             "tag_name": name,
-            "live_channels": [tag_channel(found.pk)] if found else [],
+            "live_channels": [tag_channel(tag_id)] if tag_id else [],
         },
-        window=(TAG_CARDS, (found.pk,)) if found else None,
+        window=(TAG_CARDS, (tag_id,)) if tag_id else None,
+        kept={"tag_id": tag_id},
     )
 
 

@@ -249,3 +249,18 @@ def test_parts_are_put_in_the_page_as_they_were_rendered(alice, bob, carol):
         assert html.index("Почему ✓ — «кавычки»?") < html.index("Ответ: 日本語 и ёлка…")
         assert html.index("Ответ: 日本語 и ёлка…") < html.index('id="answer-form"')
         assert "\x00" not in html and html.count("Ответ: 日本語 и ёлка…") == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/hot/", "/tag/python/", "/tag/nosuchtag/", "/user/alice/"])
+def test_a_kept_list_reads_nothing_but_the_session(alice, carol, path):
+    make_question(alice, tags=["python"])
+    reader = client_for(carol)
+    first, _ = queries_of_get(reader, path)
+    again, page = queries_of_get(reader, path)
+    assert len(again) == 1 and '"accounts_session"' in again[0], again
+    assert len(first) > 1
+    if path == "/tag/python/":  # its live channel, from the kept tag id
+        from qa.models import Tag
+
+        channel = f'data-channel="tag-{Tag.objects.get(name="python").pk}"'
+        assert channel in page.content.decode()
