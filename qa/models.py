@@ -166,12 +166,18 @@ class Question(Post):
     def get_absolute_url(self) -> str:
         return reverse("question", args=[self.pk])
 
-    def can_delete(self, user) -> bool:
+    def can_delete(self, user, answer_scored: bool | None = None) -> bool:
         """Stack Overflow's rule: the author, while no answer has a positive score (it would
-        take the answerers' work with it); moderators always."""
+        take the answerers' work with it); moderators always. `answer_scored`: whether one
+        has, when the caller knows (the question page's kept parts), else it is read."""
         if not self.can_edit(user):
             return False
-        return user.is_staff or not self.answers.filter(rating__gt=0).exists()
+        return user.is_staff or not (
+            self.answer_scored() if answer_scored is None else answer_scored
+        )
+
+    def answer_scored(self) -> bool:
+        return self.answers.filter(rating__gt=0).exists()
 
 
 # Where an answer sits: its question's answers sorted by these fields. The page order and every

@@ -200,7 +200,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             # Answers are the same for everybody (cached); votes.js marks this viewer's votes.
             "my_votes_json": json.dumps({str(pk): value for pk, value in my_votes.items()}),
             "is_author": request.user.is_authenticated and request.user.pk == question.author_id,
-            "can_delete_question": question.can_delete(request.user),
+            "can_delete_question": question.can_delete(request.user, parts["answer_scored"]),
             "live_channels": [question_channel(question.pk)],
         },
         parts["html"],
@@ -240,6 +240,8 @@ def _question_parts(request: HttpRequest, question: Question) -> dict:
             for piece in render_with_slots("qa/_question_shared.html", context, slots=2)
         ],
         "answer_ids": [answer.pk for answer in answers],
+        # Whether the author may still delete the question (Question.can_delete).
+        "answer_scored": question.answer_scored(),
         "page_number": page.number,
         "num_pages": page.paginator.num_pages,
         # The newest answer of the whole question (not only of this page): live.js resumes

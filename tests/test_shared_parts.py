@@ -264,3 +264,18 @@ def test_a_kept_list_reads_nothing_but_the_session(alice, carol, path):
 
         channel = f'data-channel="tag-{Tag.objects.get(name="python").pk}"'
         assert channel in page.content.decode()
+
+
+def test_the_author_s_delete_link_follows_the_answers_scores(alice, bob, carol):
+    question = make_question(alice)
+    answer = make_answer(question, bob)
+    url = question.get_absolute_url()
+    author = client_for(alice)
+    author.get(url)
+    sql, page = queries_of_get(author, url)
+    assert "delete question" in page.content.decode()
+    assert len(sql) == 2  # the session with the member, the viewer's votes
+    vote_set(user=carol, target=answer, value=1)  # the answerers' work would go with it
+    assert "delete question" not in author.get(url).content.decode()
+    vote_set(user=carol, target=answer, value=0)
+    assert "delete question" in author.get(url).content.decode()
