@@ -106,6 +106,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                # {{ user }} again, unwrapped from its lazy proxy (listed after: it wins).
+                "accounts.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "live.context_processors.live",

@@ -403,3 +403,20 @@ def test_a_member_page_lists_their_latest_answers(alice, bob):
     assert "✓" in first_item
     second_item = latest.split(f'href="/answer/{second.pk}/"')[1].split("</li>")[0]
     assert ">7</span>" in second_item and "✓" not in second_item
+
+
+def test_templates_get_the_member_not_its_lazy_proxy(alice):
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+    from django.utils.functional import SimpleLazyObject
+
+    from accounts.context_processors import auth
+
+    page = client_for(alice).get("/tags/")
+    users = {type(context["user"]) for context in page.context if "user" in context}
+    assert users == {User}
+    assert isinstance(client_for().get("/tags/").context["user"], AnonymousUser)
+    request = RequestFactory().get("/")
+    request.user = SimpleLazyObject(lambda: alice)
+    assert auth(request)["user"] is alice and auth(request)["perms"].user is alice
+    assert isinstance(auth(RequestFactory().get("/"))["user"], AnonymousUser)
