@@ -23,6 +23,7 @@ from core.pagination import paginate
 from core.sql import JoinedGet, Prepared
 from live.channels import QUESTIONS, question_channel, tag_channel
 from live.messages import answer_html
+from live.templatetags.live_tags import live_attrs
 from live.views import since_ms
 
 from .cards import card_window, question_cards, question_cards_window
@@ -240,6 +241,9 @@ def _question_parts(request: HttpRequest, question: Question) -> dict:
             for piece in render_with_slots("qa/_question_shared.html", context, slots=2)
         ],
         "answer_ids": [answer.pk for answer in answers],
+        # The page's own URLs (its form's action, its live endpoints): reversed once.
+        "url": question.get_absolute_url(),
+        "live_attrs": live_attrs(question),
         # Whether the author may still delete the question (Question.can_delete).
         "answer_scored": question.answer_scored(),
         "page_number": page.number,

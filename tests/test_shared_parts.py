@@ -279,3 +279,13 @@ def test_the_author_s_delete_link_follows_the_answers_scores(alice, bob, carol):
     assert "delete question" not in author.get(url).content.decode()
     vote_set(user=carol, target=answer, value=0)
     assert "delete question" in author.get(url).content.decode()
+
+
+def test_a_kept_question_page_keeps_its_own_urls(alice, carol):
+    first, second = make_question(alice), make_question(alice, title="Another one, kept too?")
+    reader = client_for(carol)
+    for question in (first, second, first, second):  # the second time from kept parts
+        html = reader.get(question.get_absolute_url()).content.decode()
+        assert f'data-live-url="/question/{question.pk}/live/"' in html
+        assert f'data-typing-url="/question/{question.pk}/typing/"' in html
+        assert f'<form method="post" action="/question/{question.pk}/" novalidate>' in html
