@@ -57,8 +57,10 @@ class SessionStore(db.SessionStore):
         if session is None or session.expire_date <= timezone.now():
             self._session_key = None
             return None
-        user = session.user if session.user_id is not None else None
-        _joined_user.set(None if user is None else (user.pk, user))
+        # The member, when the join found one (never read here: a member gone since is read,
+        # and refused, by the backend as before).
+        joined = type(session).user.is_cached(session) and session.user is not None
+        _joined_user.set((session.user.pk, session.user) if joined else None)
         return session
 
 
