@@ -143,3 +143,16 @@ def database_url_for_children(tmp_path: Path) -> str:
     connection.connection.backup(target)
     target.close()
     return f"sqlite:///{path}"
+
+
+def mails_in(folder: Path) -> list[str]:
+    """Every message Django's file e-mail backend wrote under `folder`, one string each, sorted.
+    The backend writes a file per connection, named by the second and the backend's id(): two
+    connections opened within one second by objects at the same address (a worker sending two
+    jobs in a row) append to one file, each message followed by a line of 79 dashes."""
+    if not folder.is_dir():
+        return []
+    messages = []
+    for path in folder.iterdir():
+        messages += [m for m in path.read_text().split("-" * 79 + "\n") if m.strip()]
+    return sorted(messages)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from community.models import Flag
 from qa.models import AnswerVote, Comment
 
-from .helpers import client_for, csrf_post, make_answer, make_question, make_user
+from .helpers import client_for, csrf_post, mails_in, make_answer, make_question, make_user
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -21,10 +21,6 @@ def file_mail(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     return tmp_path / "mail"
-
-
-def mails_in(folder) -> list[str]:
-    return [path.read_text() for path in sorted(folder.glob("*"))] if folder.exists() else []
 
 
 def test_password_reset_end_to_end_through_the_file_backend(alice, file_mail, settings):

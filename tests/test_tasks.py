@@ -22,7 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from qa.services import answer_create
 from qa.tasks import retry_delay
 
-from .helpers import make_question
+from .helpers import mails_in, make_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,9 +80,7 @@ def worker(env: dict):
 
 
 def mails(mail_dir: Path) -> list[str]:
-    if not mail_dir.is_dir():
-        return []
-    return sorted(p.read_text() for p in mail_dir.iterdir())
+    return mails_in(mail_dir)
 
 
 def wait_for(condition, timeout: float = 30) -> None:
