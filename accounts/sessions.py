@@ -8,10 +8,15 @@ per process (core.sql.JoinedGet) reads all three; the member it found waits for 
 backend (accounts.backends.SessionUserBackend), which takes it instead of reading it again.
 Writes, expiry and `clearsessions` are Django's. Sessions stay in the database, not the cache: a
 logout must end the session even when the cache refuses the delete.
+
+A page that needs more of the member's own rows (the question page: their votes on it) can
+have them read in the same statement, when the session is read inside `read_along()`.
 """
 
+import contextlib
 import contextvars
 import logging
+from collections.abc import Callable, Iterator
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
@@ -24,6 +29,35 @@ from core.sql import JoinedGet
 _joined_user: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
     "joined_user", default=None
 )
+
+
+class ReadAlong:
+    """Rows of the session's member to read in the session's own statement: `build(member,
+    member_params)` returns a SELECT of `width` columns and its parameters, where `member` is
+    an SQL expression for the member's id (with `member_params`). Once the session is read
+    inside `read_along(self)`, `rows` holds its rows and `member_id` the member they were read
+    for; both stay None when the session was not read there (read before, no session)."""
+
+    def __init__(self, build: Callable[[str, list], tuple[str, list]], width: int) -> None:
+        self.build = build
+        self.width = width
+        self.rows: list[tuple] | None = None
+        self.member_id: int | None = None
+
+
+_read_along: contextvars.ContextVar[ReadAlong | None] = contextvars.ContextVar(
+    "read_along", default=None
+)
+
+
+@contextlib.contextmanager
+def read_along(along: ReadAlong) -> Iterator[ReadAlong]:
+    """Within this block, a read of the session also reads `along`'s rows."""
+    token = _read_along.set(along)
+    try:
+        yield along
+    finally:
+        _read_along.reset(token)
 
 
 class SessionStore(db.SessionStore):
@@ -48,8 +82,15 @@ class SessionStore(db.SessionStore):
         return session
 
     def _get_session_from_db(self):
+        along, rows = _read_along.get(), None
         try:
-            session = _session_with_user().get(self.session_key)
+            if along is None:
+                session = _session_with_user().get(self.session_key)
+            else:
+                sql, params = along.build(_member_of_session(), [self.session_key])
+                session, rows = _session_with_user().get_along(
+                    self.session_key, sql, params, along.width
+                )
         except SuspiciousOperation as error:  # as Django's engine: logged, no session
             logger = logging.getLogger(f"django.security.{error.__class__.__name__}")
             logger.warning(str(error))
@@ -61,6 +102,8 @@ class SessionStore(db.SessionStore):
         # and refused, by the backend as before).
         joined = type(session).user.is_cached(session) and session.user is not None
         _joined_user.set((session.user.pk, session.user) if joined else None)
+        if along is not None and session.user_id is not None:
+            along.rows, along.member_id = rows, session.user_id
         return session
 
 
@@ -75,6 +118,19 @@ def joined_user(user_id):
 
 
 _SESSION_WITH_USER: list[JoinedGet] = []
+
+
+def _member_of_session() -> str:
+    """SQL: the id of the member whose session key is the (one) parameter."""
+    from django.db import connections, router
+
+    from .models import Session
+
+    quote = connections[router.db_for_read(Session)].ops.quote_name
+    return (
+        f"(SELECT {quote(Session._meta.get_field('user').column)} "
+        f"FROM {quote(Session._meta.db_table)} WHERE {quote('session_key')} = %s)"
+    )
 
 
 def _session_with_user() -> JoinedGet:

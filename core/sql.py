@@ -127,14 +127,47 @@ class JoinedGet:
         using = router.db_for_read(self.model)
         if using not in self._compiled:
             self._compiled[using] = self._compile(using)
-        sql, steps, bounds = self._compiled[using]
+        select, tail, steps, bounds = self._compiled[using]
         if bounds is not None and not (bounds[0] <= value <= bounds[1]):
             return None  # as the ORM: an integer the column cannot hold matches nothing
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [value])
+            cursor.execute(f"SELECT {select} {tail}", [value])
             row = cursor.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._objects(steps, row)
+
+    def get_along(
+        self, value, along_sql: str, along_params: Sequence, width: int
+    ) -> tuple[models.Model | None, list[tuple]]:
+        """get(value), and the rows of another SELECT of `width` columns, in the same
+        statement (UNION ALL): one round trip for two reads that do not depend on each other's
+        results. The other rows come back as the database returns them (no converters)."""
+        using = router.db_for_read(self.model)
+        if using not in self._compiled:
+            self._compiled[using] = self._compile(using)
+        select, tail, steps, bounds = self._compiled[using]
+        if bounds is not None and not (bounds[0] <= value <= bounds[1]):
+            value = None  # matches nothing; the other rows are still read
+        own = sum(len(columns) for columns, _ in steps)
+        along = connections[using].ops.quote_name("along")
+        # This model's row has its pk; the other SELECT's rows have NULL in all its columns.
+        combined = (
+            f"SELECT {select}, {', '.join(['NULL'] * width)} {tail} "
+            f"UNION ALL SELECT {', '.join(['NULL'] * own)}, {along}.* FROM ({along_sql}) {along}"
+        )
+        with connections[using].cursor() as cursor:
+            cursor.execute(combined, [value, *along_params])
+            rows = cursor.fetchall()
+        pk_index = steps[0][0].pk_index
+        found, others = None, []
+        for row in rows:
+            if row[pk_index] is not None:
+                found = self._objects(steps, row[:own])
+            else:
+                others.append(tuple(row[own:]))
+        return found, others
+
+    @staticmethod
+    def _objects(steps: list, row: Sequence) -> models.Model:
         start, objects = 0, []
         for columns, link in steps:
             values = row[start : start + len(columns)]
@@ -153,7 +186,9 @@ class JoinedGet:
             objects.append(instance)
         return objects[0]
 
-    def _compile(self, using: str) -> tuple[str, list, tuple[int, int] | None]:
+    def _compile(self, using: str) -> tuple[str, str, list, tuple[int, int] | None]:
+        """(the SELECT list, FROM … WHERE …, how a row becomes objects, the bounds of an
+        integer `by`)"""
         quote = connections[using].ops.quote_name
         model, alias = self.model, "t0"
         first = ModelColumns(model, alias, using)
@@ -187,9 +222,9 @@ class JoinedGet:
         if isinstance(by, models.IntegerField):
             low, high = connections[using].ops.integer_field_range(by.get_internal_type())
             bounds = (-(2**63) if low is None else low, 2**63 - 1 if high is None else high)
-        sql = (
-            f"SELECT {', '.join(columns.select for columns, _ in steps)} "
+        select = ", ".join(columns.select for columns, _ in steps)
+        tail = (
             f"FROM {quote(self.model._meta.db_table)} {quote('t0')} {' '.join(joins)} "
             f"WHERE {quote('t0')}.{quote(column)} = %s"
         )
-        return sql, steps, bounds
+        return select, tail, steps, bounds

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Profile
+from accounts.sessions import ReadAlong, read_along
 from community.privileges import privilege_refusal
 from core import throttle
 from core.decorators import json_endpoint, public_page
@@ -50,6 +51,7 @@ from .models import (
     Question,
     Tag,
     votes_of,
+    votes_sql,
 )
 from .services import answer_create, answer_mark_correct, question_create, vote_set
 
@@ -187,7 +189,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
 
     if parts is None:
         parts = shared_parts(shared_key, functools.partial(_question_parts, request, question))
-    my_votes = viewer_votes(request.user, question, parts["answer_ids"])
+    my_votes = viewer_votes(request, question, parts["answer_ids"])
     my_question_vote = my_votes.pop(0, 0)
     status = 400 if form.is_bound and form.errors else 200
     return render_around_parts(
@@ -255,11 +257,16 @@ def _question_parts(request: HttpRequest, question: Question) -> dict:
     }
 
 
-def viewer_votes(user, question: Question, answer_ids: list[int]) -> dict[int, int]:
-    """This viewer's votes on the page, in one query: {answer id: value}, and the question's
-    under 0."""
-    if not user.is_authenticated:
-        return {}
+def viewer_votes(request: HttpRequest, question: Question, answer_ids: list[int]) -> dict[int, int]:
+    """This viewer's votes on the page: {answer id: value}, and the question's under 0. When
+    the member's session is not read yet, read in its statement (no round trip of their own)."""
+    build = functools.partial(votes_sql, question_id=question.pk, answer_ids=answer_ids)
+    with read_along(ReadAlong(build, width=2)) as along:
+        user = request.user
+        if not user.is_authenticated:
+            return {}
+    if along.member_id is not None and along.member_id == user.pk:
+        return dict(along.rows)
     return votes_of(user.pk, question.pk, answer_ids)
 
 

@@ -7,7 +7,14 @@ from PIL import Image
 
 from accounts.models import Session
 
-from .helpers import client_for, csrf_post, make_answer, make_question, queries_of_get
+from .helpers import (
+    client_for,
+    csrf_post,
+    make_answer,
+    make_question,
+    make_user,
+    queries_of_get,
+)
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -245,6 +252,59 @@ def test_the_member_read_with_a_session_serves_only_that_session(alice, bob):
     read.load()
     SessionStore()  # the next request's store
     assert joined_user(alice.pk) is None
+
+
+def test_rows_read_along_are_the_session_member_s_own(alice, bob):
+    """accounts.sessions.read_along: the member's votes come in the session's statement, for the
+    member that session names, and only when the session is read inside the block."""
+    from datetime import timedelta
+
+    from django.contrib.auth import SESSION_KEY
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.sessions import ReadAlong, SessionStore, read_along
+    from qa.models import votes_sql
+    from qa.services import vote_set
+
+    question = make_question(bob)
+    answers = [make_answer(question, bob, text=f"answer number {i}") for i in range(3)]
+    vote_set(user=alice, target=answers[1], value=-1)
+    vote_set(user=alice, target=question, value=1)
+    vote_set(user=make_user("carol"), target=answers[2], value=1)
+    ids = [a.pk for a in answers]
+
+    def session_of(user, **expiry) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        if expiry:
+            store.set_expiry(timezone.now() + timedelta(**expiry))
+        store.save()
+        return store.session_key
+
+    def along_read(key: str) -> ReadAlong:
+        build = lambda member, params: votes_sql(member, params, question.pk, ids)  # noqa: E731
+        with read_along(ReadAlong(build, width=2)) as along:
+            with CaptureQueriesContext(connection) as ctx:
+                SessionStore(key).load()
+        assert len(ctx.captured_queries) == 1
+        return along
+
+    along = along_read(session_of(alice))
+    assert along.member_id == alice.pk
+    assert sorted(along.rows) == [(0, 1), (answers[1].pk, -1)]
+    assert along_read(session_of(bob)).rows == []  # his own votes only (none), not others'
+    expired = along_read(session_of(alice, seconds=-5))
+    assert expired.rows is None and expired.member_id is None
+    assert along_read("no-such-session-key-here").rows is None
+    anonymous = SessionStore()
+    anonymous["django_language"] = "ru"
+    anonymous.save()
+    assert along_read(anonymous.session_key).member_id is None  # nobody's votes
+    outside = ReadAlong(lambda member, params: ("SELECT 1, 1", []), width=2)
+    SessionStore(session_of(alice)).load()  # not inside read_along: nothing read for it
+    assert outside.rows is None
 
 
 def test_an_anonymous_session_names_nobody(db):

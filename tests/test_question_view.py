@@ -296,6 +296,20 @@ def test_the_viewers_vote_on_the_question_shows_and_nobody_elses(alice, bob, car
     assert client_for(alice).get(question.get_absolute_url()).context["my_question_vote"] == 0
 
 
+def test_the_viewers_votes_show_when_the_session_was_read_before_the_page(alice, bob, carol):
+    """A refused answer (the POST reads the member first): the votes are read on their own."""
+    from qa.services import vote_set
+
+    question = make_question(alice)
+    answer = make_answer(question, bob)
+    vote_set(user=carol, target=question, value=1)
+    vote_set(user=carol, target=answer, value=-1)
+    page = csrf_post(client_for(carol), question.get_absolute_url(), {"text": ""})
+    assert page.status_code == 400
+    assert page.context["my_question_vote"] == 1
+    assert json.loads(page.context["my_votes_json"]) == {str(answer.pk): -1}
+
+
 @pytest.mark.parametrize("answers", [3, 35])
 def test_the_page_resumes_live_from_the_newest_answer_of_the_question(alice, bob, answers):
     question = make_question(alice)

@@ -102,3 +102,22 @@ def test_joined_get_is_select_related(alice, bob, django_assert_num_queries):
         lonely = JoinedGet(User, "profile").get(bob.pk)
     assert lonely == bob
     assert not User.profile.is_cached(lonely)  # no profile row: the relation is left unloaded
+
+
+def test_joined_get_along_reads_other_rows_in_the_same_statement(alice, bob):
+    from django.contrib.auth import get_user_model
+
+    from core.sql import JoinedGet
+
+    question = make_question(alice)
+    answers = [make_answer(question, bob, text=f"answer number {i}") for i in range(2)]
+    along = ('SELECT "id", "question_id" FROM "qa_answer" WHERE "question_id" = %s', [question.pk])
+    joined = JoinedGet(get_user_model(), "profile")
+    with CaptureQueriesContext(connection) as ctx:
+        user, rows = joined.get_along(alice.pk, *along, width=2)
+    assert len(ctx.captured_queries) == 1
+    assert user == alice and user.profile.user_id == alice.pk
+    assert sorted(rows) == [(a.pk, question.pk) for a in answers]
+    assert joined.get_along(alice.pk + 1000, *along, width=2) == (None, rows)  # no such user
+    assert joined.get_along(2**70, *along, width=2)[0] is None  # out of range: the rows still
+    assert joined.get_along(bob.pk, "SELECT 1, 2 WHERE 1 = 0", [], width=2) == (bob, [])
