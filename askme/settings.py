@@ -409,9 +409,10 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 # --- Security and operations (issue 11): CSP, logs. See README. ---
 # (Request charsets Django cannot decode are refused before Django: core.middleware.CharsetGuard.)
 # Before AxesMiddleware (which must stay last), so its lockout page gets the header too.
+# django-csp's middleware, with the site's policy built once per process (core/csp.py).
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
-    "csp.middleware.CSPMiddleware",
+    "core.csp.SitePolicyCSPMiddleware",
 )
 INSTALLED_APPS.append("csp")
 
