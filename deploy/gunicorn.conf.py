@@ -9,14 +9,22 @@ for directory in ("log", "run"):
     (var / directory).mkdir(parents=True, exist_ok=True)
 
 bind = os.environ.get("APP_BIND", "127.0.0.1:8001")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# One worker a CPU and one spare (for a request waiting on the database or a slow render), not
+# gunicorn's starting point of 2 × CPUs + 1: a page here is ~1.5 ms of CPU and one database
+# round trip, and more workers than that only take turns on the same CPUs, each evicting the
+# other's caches. Measured in pairs by bench/workers.py: README "Performance". Raise it for a
+# database far away (every millisecond of round trip is a worker waiting).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is replaced after this many requests (a guard against a leak that nothing here is
+# known to have). Starting one costs ~0.75 s of CPU (Django, the app, every template compiled in
+# post_worker_init): every 5,000 requests that was ~7 % of a busy worker's time; every 50,000, ~1 %.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 pidfile = str(var / "run" / "gunicorn.pid")
 # gunicorn 27 opens a control socket, by default in ~/.gunicorn/ shared by every instance of the
 # user; keep ours next to the pid file so checkouts and benchmarks never collide.
