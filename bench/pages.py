@@ -196,6 +196,20 @@ def report(results: list[tuple], args, env: dict, before: tuple, after: tuple) -
     print("\n".join(rows))
 
 
+def site_env(db_url: str, tmp: Path) -> dict:
+    """The environment of a benchmarked site: `db_url`, a file cache in `tmp` (unless CACHE_URL
+    names one), no live backend, no DEBUG, no access log."""
+    return {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "CACHE_URL": os.environ.get("CACHE_URL", f"file://{tmp}/cache"),
+        "LIVE_BACKEND": "off",
+        "DEBUG": "",
+        "VAR_DIR": str(tmp),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
+
+
 def member_cookie() -> str:
     """The cookies of the member with the most questions, as the browser would send them: the
     session and the CSRF cookie."""
@@ -239,15 +253,7 @@ def main() -> int:
             return 1
 
     tmp = Path(tempfile.mkdtemp(prefix="askme-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.db_url,
-        "CACHE_URL": os.environ.get("CACHE_URL", f"file://{tmp}/cache"),
-        "LIVE_BACKEND": "off",
-        "DEBUG": "",
-        "VAR_DIR": str(tmp),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
+    env = site_env(args.db_url, tmp)
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.common import GUNICORN, PYTHON, ROOT, Nginx, free_port, running
-from bench.pages import member_cookie, wait_for, wrk
+from bench.pages import member_cookie, site_env, wait_for, wrk
 
 
 def main() -> int:
@@ -45,15 +45,7 @@ def main() -> int:
     for sub in ("run", "log"):
         (tmp / sub).mkdir()
     os.chmod(tmp, 0o755)
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.db_url,
-        "CACHE_URL": os.environ.get("CACHE_URL", f"file://{tmp}/cache"),
-        "LIVE_BACKEND": "off",
-        "DEBUG": "",
-        "VAR_DIR": str(tmp),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
+    env = site_env(args.db_url, tmp)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
     import django
