@@ -124,10 +124,7 @@ class JoinedGet:
         self._compiled: dict[str, tuple] = {}
 
     def get(self, value) -> models.Model | None:
-        using = router.db_for_read(self.model)
-        if using not in self._compiled:
-            self._compiled[using] = self._compile(using)
-        select, tail, steps, bounds = self._compiled[using]
+        using, (select, tail, steps, bounds) = self._compiled_for_read()
         if bounds is not None and not (bounds[0] <= value <= bounds[1]):
             return None  # as the ORM: an integer the column cannot hold matches nothing
         with connections[using].cursor() as cursor:
@@ -141,10 +138,7 @@ class JoinedGet:
         """get(value), and the rows of another SELECT of `width` columns, in the same
         statement (UNION ALL): one round trip for two reads that do not depend on each other's
         results. The other rows come back as the database returns them (no converters)."""
-        using = router.db_for_read(self.model)
-        if using not in self._compiled:
-            self._compiled[using] = self._compile(using)
-        select, tail, steps, bounds = self._compiled[using]
+        using, (select, tail, steps, bounds) = self._compiled_for_read()
         if bounds is not None and not (bounds[0] <= value <= bounds[1]):
             value = None  # matches nothing; the other rows are still read
         own = sum(len(columns) for columns, _ in steps)
@@ -165,6 +159,13 @@ class JoinedGet:
             else:
                 others.append(tuple(row[own:]))
         return found, others
+
+    def _compiled_for_read(self) -> tuple[str, tuple]:
+        """(the database read from, its compiled shape: see _compile)"""
+        using = router.db_for_read(self.model)
+        if using not in self._compiled:
+            self._compiled[using] = self._compile(using)
+        return using, self._compiled[using]
 
     @staticmethod
     def _objects(steps: list, row: Sequence) -> models.Model:
