@@ -15,14 +15,20 @@ render once more, and it is what a test (one transaction, never committed) sees.
 
 The value is random, not a counter: two writers that read the same counter at once would both
 write the same next value, and the second write would change nothing.
+
+A request reads it from the cache once: later reads in the same request (the page's parts, then
+the sidebar) take that value again, unless this process moved it since. A page is then made
+under one generation throughout, as if read once at its start.
 """
 
+import contextvars
 import functools
 import re
 import secrets
 
 from django.apps import apps
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db.backends.signals import connection_created
 
 GENERATION_KEY = "site:generation"
@@ -37,12 +43,21 @@ _TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', r
 
 _read_since_moved = True  # this process read the generation after it last moved it
 
+# This request's generation, once read: _UNREAD inside a request before the first read (or
+# after this process moved it), _OUTSIDE outside any request (a task, a command: every read
+# asks the cache).
+_UNREAD, _OUTSIDE = object(), object()
+_this_request: contextvars.ContextVar = contextvars.ContextVar("site_generation", default=_OUTSIDE)
+
 
 def site_generation() -> str | None:
     """The current generation; a new one if the cache lost it (evicted, restarted). None when
     the cache cannot answer: nothing may then be kept, since no write could move it."""
     global _read_since_moved
     _read_since_moved = True
+    read = _this_request.get()
+    if read is not _UNREAD and read is not _OUTSIDE:
+        return read
     try:
         generation = cache.get(GENERATION_KEY)
         if generation is None:
@@ -50,6 +65,8 @@ def site_generation() -> str | None:
             generation = cache.get(GENERATION_KEY)
     except Exception:  # noqa: BLE001 — a cache that cannot answer: nothing shared is read
         generation = None
+    if read is _UNREAD:
+        _this_request.set(generation or None)
     return generation or None
 
 
@@ -57,6 +74,8 @@ def site_changed() -> None:
     """Every shared part of every page is stale from now on."""
     global _read_since_moved
     _read_since_moved = False
+    if _this_request.get() is not _OUTSIDE:
+        _this_request.set(_UNREAD)  # this request reads the new one
     try:
         cache.set(GENERATION_KEY, secrets.token_hex(8), None)
     except Exception:  # noqa: BLE001 — the parts' TTL bounds how long they stay
@@ -98,6 +117,17 @@ def _install(sender, connection, **kwargs) -> None:
         connection.execute_wrappers.append(_watch)
 
 
+def _request_started(sender, **kwargs) -> None:
+    _this_request.set(_UNREAD)
+
+
+def _request_finished(sender, **kwargs) -> None:
+    _this_request.set(_OUTSIDE)
+
+
 def install() -> None:
-    """Called once by core.apps: every database connection made from now on is watched."""
+    """Called once by core.apps: every database connection made from now on is watched, and
+    every request reads the generation once."""
     connection_created.connect(_install, dispatch_uid="core.generation")
+    request_started.connect(_request_started, dispatch_uid="core.generation")
+    request_finished.connect(_request_finished, dispatch_uid="core.generation")

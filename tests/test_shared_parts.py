@@ -289,3 +289,61 @@ def test_a_kept_question_page_keeps_its_own_urls(alice, carol):
         assert f'data-live-url="/question/{question.pk}/live/"' in html
         assert f'data-typing-url="/question/{question.pk}/typing/"' in html
         assert f'<form method="post" action="/question/{question.pk}/" novalidate>' in html
+
+
+def _cache_reads(monkeypatch) -> list[str]:
+    """The keys this process reads from the shared cache from now on."""
+    keys: list[str] = []
+    read = cache.get
+
+    def get(key, *args, **kwargs):
+        keys.append(key)
+        return read(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    return keys
+
+
+def test_a_page_reads_the_generation_once_unless_it_moves_it(alice, bob, carol, monkeypatch):
+    question = make_question(alice)
+    url = question.get_absolute_url()
+    reader = client_for(carol)
+    reader.get(url)
+    keys = _cache_reads(monkeypatch)
+    assert reader.get(url).status_code == 200
+    assert keys.count(GENERATION_KEY) == 1  # the parts and the sidebar: one read between them
+
+    # A request that writes reads the moved one after its write, never its own first value.
+    keys.clear()
+    posted = csrf_post(client_for(bob), url, {"text": "Seen by the request that wrote it."})
+    assert posted.status_code == 302
+    page = client_for(bob).get(posted["Location"])
+    assert "Seen by the request that wrote it." in page.content.decode()
+
+    # Outside a request (a task, a command) every read asks the cache.
+    keys.clear()
+    first = site_generation()
+    cache.set(GENERATION_KEY, "moved-elsewhere", None)
+    assert site_generation() == "moved-elsewhere" != first
+    assert keys.count(GENERATION_KEY) == 2
+
+
+def test_a_write_inside_a_request_moves_that_request_s_generation(rf_request_started):
+    before = site_generation()
+    assert site_generation() == before  # the request's own value
+    cache.set(GENERATION_KEY, "moved-by-another-process", None)
+    assert site_generation() == before  # one page, one generation
+    site_changed()  # this request wrote
+    after = site_generation()
+    assert after not in (before, "moved-by-another-process")
+    assert cache.get(GENERATION_KEY) == after
+
+
+@pytest.fixture
+def rf_request_started():
+    """Inside a request, as the handler starts and ends one."""
+    from django.core.signals import request_finished, request_started
+
+    request_started.send(sender=None)
+    yield
+    request_finished.send(sender=None)

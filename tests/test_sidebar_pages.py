@@ -136,3 +136,32 @@ def test_each_refresh_shows_at_once_though_the_column_is_rendered_once(escaped_n
     russian_client.cookies["django_language"] = "ru"
     russian = russian_client.get("/").content.decode()
     assert 'href="/tag/fresh-tag/"' in russian and "Popular tags" not in russian
+
+
+def test_a_process_reads_the_value_once_per_refresh(escaped_names_site, bob, monkeypatch):
+    """Each process keeps the value it read while the site generation stands; a refresh moves
+    the generation, so the very next page reads (and shows) the new value."""
+    from sidebar import cache as sidebar_cache
+
+    call_command("refresh_sidebar", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    reader = client_for()
+    reader.get("/hot/")
+    reads: list[str] = []
+    read = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: reads.append(key) or read(key, *a, **k))
+    for url in ("/hot/", "/", escaped_names_site.get_absolute_url()):
+        assert 'href="/tag/sidebar-tag/"' in reader.get(url).content.decode()
+    assert CACHE_KEY not in reads
+
+    make_question(bob, title="A question with a fresh tag", tags=["fresh-tag"])
+    call_command("refresh_sidebar", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    reads.clear()
+    assert 'href="/tag/fresh-tag/"' in reader.get("/hot/").content.decode()
+    assert reads.count(CACHE_KEY) == 1
+
+    # A value written some other way (a node on older code) shows once the copy's time is up.
+    cache.set(CACHE_KEY, "not a sidebar")
+    assert 'href="/tag/fresh-tag/"' in reader.get("/hot/").content.decode()
+    later = time.monotonic() + sidebar_cache._KEPT_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert reader.get("/hot/").content.decode().count("Nothing here yet.") == 2
