@@ -101,8 +101,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% extends %} that finds the root template's blocks once (core/templatetags).
-            "builtins": ["core.templatetags.kept_blocks"],
+            # {% extends %} that finds the root template's blocks once, {% url %} that reverses
+            # a URL once per process (core/templatetags).
+            "builtins": ["core.templatetags.kept_blocks", "core.templatetags.kept_urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
