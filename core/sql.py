@@ -189,8 +189,15 @@ class JoinedGet:
 
     def _compile(self, using: str) -> tuple[str, str, list, tuple[int, int] | None]:
         """(the SELECT list, FROM … WHERE …, how a row becomes objects, the bounds of an
-        integer `by`)"""
+        integer `by`)
+
+        On PostgreSQL each related row is joined LATERAL: with plain joins the planner may
+        pick a merge join that walks a whole table's index (all the members, up to the one a
+        session belongs to) when the statistics of the row before end below its key, as they
+        do for every member who signed up since the last ANALYZE: ~4 ms a page at 10,000
+        members instead of 0.05 ms (tests/test_sql_prepared.py)."""
         quote = connections[using].ops.quote_name
+        lateral = connections[using].vendor == "postgresql"
         model, alias = self.model, "t0"
         first = ModelColumns(model, alias, using)
         steps: list[tuple[ModelColumns, tuple | None]] = [(first, None)]
@@ -199,22 +206,29 @@ class JoinedGet:
             field = model._meta.get_field(name)
             related, related_alias = field.related_model, f"t{n}"
             if field.concrete:  # a foreign key / one-to-one on this model
-                on = (
-                    f"{quote(related_alias)}.{quote(field.target_field.column)} = "
-                    f"{quote(alias)}.{quote(field.column)}"
-                )
+                # (the related row's column, this row's column)
+                columns = (field.target_field.column, field.column)
                 link = (field, field.one_to_one)
             else:  # a reverse one-to-one (user → profile)
                 if not field.one_to_one:
                     raise ValueError(f"JoinedGet: {name} is not a to-one relation")
-                remote = field.remote_field
-                on = (
-                    f"{quote(related_alias)}.{quote(remote.column)} = "
-                    f"{quote(alias)}.{quote(remote.target_field.column)}"
-                )
+                columns = (field.remote_field.column, field.remote_field.target_field.column)
                 link = (field, True)
-            table = quote(related._meta.db_table)
-            joins.append(f"LEFT OUTER JOIN {table} {quote(related_alias)} ON {on}")
+            table, theirs, ours = quote(related._meta.db_table), *map(quote, columns)
+            if lateral:
+                # The related row looked up by its key for the one row before it: a nested loop
+                # of index lookups, whatever the statistics say (LIMIT keeps PostgreSQL from
+                # turning the subquery back into a join it may plan as a merge join).
+                joins.append(
+                    f"LEFT OUTER JOIN LATERAL (SELECT * FROM {table} "
+                    f"WHERE {table}.{theirs} = {quote(alias)}.{ours} LIMIT 1) "
+                    f"{quote(related_alias)} ON TRUE"
+                )
+            else:
+                joins.append(
+                    f"LEFT OUTER JOIN {table} {quote(related_alias)} "
+                    f"ON {quote(related_alias)}.{theirs} = {quote(alias)}.{ours}"
+                )
             steps.append((ModelColumns(related, related_alias, using), link))
             model, alias = related, related_alias
         by = self.model._meta.pk if self.by == "pk" else self.model._meta.get_field(self.by)

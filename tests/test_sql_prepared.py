@@ -121,3 +121,41 @@ def test_joined_get_along_reads_other_rows_in_the_same_statement(alice, bob):
     assert joined.get_along(alice.pk + 1000, *along, width=2) == (None, rows)  # no such user
     assert joined.get_along(2**70, *along, width=2)[0] is None  # out of range: the rows still
     assert joined.get_along(bob.pk, "SELECT 1, 2 WHERE 1 = 0", [], width=2) == (bob, [])
+
+
+def test_a_member_newer_than_the_statistics_is_read_by_index(db):
+    """On PostgreSQL a session's member and profile are joined by index lookups however the
+    statistics stand. With plain joins, a member who signed up after the sessions table was last
+    analyzed (their id beyond its statistics) was read by a merge join over every member."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.base import SessionBase
+
+    from accounts.models import Profile, Session
+    from accounts.sessions import _session_with_user
+
+    User = get_user_model()
+    User.objects.bulk_create(User(username=f"member{n:05d}") for n in range(3000))
+    members = list(User.objects.order_by("pk"))
+    Profile.objects.bulk_create(Profile(user=member) for member in members)
+    later = timezone.now() + timedelta(days=1)
+    for n in range(60):  # the early members' sessions, then the statistics
+        Session.objects.create(session_key=f"early{n:027d}", expire_date=later, user=members[0])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_session, auth_user, accounts_profile")
+    newest = User.objects.create(username="newest")  # with a profile (accounts' signal)
+    Session.objects.create(
+        session_key="newest" + "x" * 26,
+        session_data=SessionBase().encode({}),
+        expire_date=later,
+        user=newest,
+    )
+    joined = _session_with_user()
+    select, tail = joined._compiled_for_read()[1][:2]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN SELECT {select} {tail}", ["newest" + "x" * 26])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Merge" not in plan and "Nested Loop" in plan, plan
+    session = joined.get("newest" + "x" * 26)
+    assert session.user == newest and session.user.profile.user_id == newest.pk
