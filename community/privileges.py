@@ -26,16 +26,21 @@ def threshold(action: str) -> int:
     return PRESETS[settings.REPUTATION_PRIVILEGES][action]
 
 
+def privilege_allowed(user, action: str, post=None) -> bool:
+    """Whether `user` may do `action` (on `post`)."""
+    if user.is_staff:
+        return True
+    if post is not None and action in ("comment", "edit") and post.author_id == user.pk:
+        return True
+    return user.profile.reputation_shown >= threshold(action)
+
+
 def privilege_refusal(user, action: str, post=None) -> str | None:
     """None when `user` may do `action` (on `post`), else why not."""
-    if user.is_staff:
-        return None
-    if post is not None and action in ("comment", "edit") and post.author_id == user.pk:
+    if privilege_allowed(user, action, post):
         return None
     needed = threshold(action)
     have = user.profile.reputation_shown
-    if have >= needed:
-        return None
     return _(
         "%(what)s needs %(needed)s reputation; you have %(have)s. Reputation comes from "
         "upvotes on your questions and answers and from accepted answers."

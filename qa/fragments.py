@@ -34,6 +34,7 @@ FRAGMENT_TEMPLATES = (
     "qa/_card_counts.html",
     "qa/_question_body.html",
     "qa/_question_shared.html",
+    "qa/_question_page_data.html",
     "qa/_question_list_main.html",
     "qa/_pagination.html",
     "accounts/_user_main.html",
@@ -192,8 +193,9 @@ def shared_parts_get(key: str | None) -> dict | None:
 
 # What shared parts hold, as a number in their keys: a deploy that changes it never reads parts
 # kept by the code before (3: HTML as encoded bytes, a tag list's tag id, a member page's title;
-# 4: whether a question has an answer with a positive score; 5: a question page's URLs).
-_PARTS_FORMAT = 5
+# 4: whether a question has an answer with a positive score; 5: a question page's URLs; 6: a
+# question page's shared data attributes as one rendered string).
+_PARTS_FORMAT = 6
 
 _PART_MARK = f"\x00part-{secrets.token_hex(8)}-"  # no text a template renders holds NUL
 _PART_MARKS = re.compile(re.escape(_PART_MARK) + r"(\d+)\x00")

@@ -245,24 +245,28 @@ def _question_parts(request: HttpRequest, question: Question) -> dict:
     else:
         last_answer_id = next(iter(_LAST_ANSWER.rows(question.pk)), (0,))[0]
     context = {"question": question, "page": page, "answers": answers, "request": request}
+    data = {
+        "question": question,
+        "page": page,
+        # The newest answer of the whole question (not only of this page): live.js resumes
+        # from it (/question/<id>/live/?after=…) after a reconnect.
+        "last_answer_id": last_answer_id,
+        "since": since,
+        "live_attrs": live_attrs(question),  # its live endpoints' URLs
+    }
     return {
         "question": {field: getattr(question, field) for field in _QUESTION_PAGE_FIELDS},
         "html": [
             piece.encode()
             for piece in render_with_slots("qa/_question_shared.html", context, slots=2)
         ],
+        # #question-page's data attributes that are the same for every viewer.
+        "data": render_to_string("qa/_question_page_data.html", data),
         "answer_ids": [answer.pk for answer in answers],
-        # The page's own URLs (its form's action, its live endpoints): reversed once.
+        # The answer form's action: reversed once.
         "url": question.get_absolute_url(),
-        "live_attrs": live_attrs(question),
         # Whether the author may still delete the question (Question.can_delete).
         "answer_scored": question.answer_scored(),
-        "page_number": page.number,
-        "num_pages": page.paginator.num_pages,
-        # The newest answer of the whole question (not only of this page): live.js resumes
-        # from it (/question/<id>/live/?after=…) after a reconnect.
-        "last_answer_id": last_answer_id,
-        "since": since,
     }
 
 
