@@ -15,6 +15,7 @@ have them read in the same statement, when the session is read inside `read_alon
 
 import contextlib
 import contextvars
+import functools
 import logging
 from collections.abc import Callable, Iterator
 
@@ -120,6 +121,7 @@ def joined_user(user_id):
 _SESSION_WITH_USER: list[JoinedGet] = []
 
 
+@functools.cache
 def _member_of_session() -> str:
     """SQL: the id of the member whose session key is the (one) parameter."""
     from django.db import connections, router

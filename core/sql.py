@@ -122,6 +122,7 @@ class JoinedGet:
         self.path = [name for name in path.split("__") if name]
         self.by = by
         self._compiled: dict[str, tuple] = {}
+        self._combined: dict[tuple, str] = {}  # get_along()'s statements, by their other SELECT
 
     def get(self, value) -> models.Model | None:
         using, (select, tail, steps, bounds) = self._compiled_for_read()
@@ -142,12 +143,17 @@ class JoinedGet:
         if bounds is not None and not (bounds[0] <= value <= bounds[1]):
             value = None  # matches nothing; the other rows are still read
         own = sum(len(columns) for columns, _ in steps)
-        along = connections[using].ops.quote_name("along")
-        # This model's row has its pk; the other SELECT's rows have NULL in all its columns.
-        combined = (
-            f"SELECT {select}, {', '.join(['NULL'] * width)} {tail} "
-            f"UNION ALL SELECT {', '.join(['NULL'] * own)}, {along}.* FROM ({along_sql}) {along}"
-        )
+        combined = self._combined.get((using, along_sql, width))
+        if combined is None:
+            along = connections[using].ops.quote_name("along")
+            # This model's row has its pk; the other SELECT's rows have NULL in all its columns.
+            combined = (
+                f"SELECT {select}, {', '.join(['NULL'] * width)} {tail} UNION ALL "
+                f"SELECT {', '.join(['NULL'] * own)}, {along}.* FROM ({along_sql}) {along}"
+            )
+            if len(self._combined) >= 64:  # a few shapes (a page's answer count) in practice
+                self._combined.clear()
+            self._combined[(using, along_sql, width)] = combined
         with connections[using].cursor() as cursor:
             cursor.execute(combined, [value, *along_params])
             rows = cursor.fetchall()

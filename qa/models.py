@@ -1,3 +1,4 @@
+import functools
 import re
 
 from django.conf import settings
@@ -339,21 +340,28 @@ def votes_sql(
     """The SELECT of votes_of() (rows of target, value) for the member whose id is the SQL
     expression `member` (with its own parameters): a placeholder, or a subquery when the
     votes are read in the same statement as the member's session (accounts.sessions)."""
+    params = [*member_params, question_id]
+    if answer_ids:
+        params += [*member_params, *answer_ids]
+    return _votes_sql_text(member, len(answer_ids)), params
+
+
+@functools.lru_cache(maxsize=64)
+def _votes_sql_text(member: str, answers: int) -> str:
+    """votes_sql()'s SQL for `answers` answers: the same text for every page of that many."""
     quote = connection.ops.quote_name
     target, value = quote("target"), quote("value")
     sql = (
         f"SELECT 0 AS {target}, {value} FROM {quote(QuestionVote._meta.db_table)} "
         f"WHERE {quote('user_id')} = {member} AND {quote('question_id')} = %s"
     )
-    params = [*member_params, question_id]
-    if answer_ids:
+    if answers:
         sql += (
             f" UNION ALL SELECT {quote('answer_id')}, {value} "
             f"FROM {quote(AnswerVote._meta.db_table)} WHERE {quote('user_id')} = {member} "
-            f"AND {quote('answer_id')} IN ({', '.join(['%s'] * len(answer_ids))})"
+            f"AND {quote('answer_id')} IN ({', '.join(['%s'] * answers)})"
         )
-        params += [*member_params, *answer_ids]
-    return sql, params
+    return sql
 
 
 class Revision(models.Model):
