@@ -200,8 +200,8 @@ class JoinedGet:
         On PostgreSQL each related row is joined LATERAL: with plain joins the planner may
         pick a merge join that walks a whole table's index (all the members, up to the one a
         session belongs to) when the statistics of the row before end below its key, as they
-        do for every member who signed up since the last ANALYZE: ~4 ms a page at 10,000
-        members instead of 0.05 ms (tests/test_sql_prepared.py)."""
+        do for every member who signed up since the last ANALYZE: 3.7 ms for the join at
+        10,000 members instead of 0.05 ms by index (tests/test_sql_prepared.py)."""
         quote = connections[using].ops.quote_name
         lateral = connections[using].vendor == "postgresql"
         model, alias = self.model, "t0"
