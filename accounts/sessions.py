@@ -118,9 +118,6 @@ def joined_user(user_id):
     return joined[1]
 
 
-_SESSION_WITH_USER: list[JoinedGet] = []
-
-
 @functools.cache
 def _member_of_session() -> str:
     """SQL: the id of the member whose session key is the (one) parameter."""
@@ -135,9 +132,9 @@ def _member_of_session() -> str:
     )
 
 
+@functools.cache
 def _session_with_user() -> JoinedGet:
-    if not _SESSION_WITH_USER:  # the models are ready only once the engine is used
-        from .models import Session
+    # Made at the first read, not at import: the models are ready only once the engine is used.
+    from .models import Session
 
-        _SESSION_WITH_USER.append(JoinedGet(Session, "user__profile", by="session_key"))
-    return _SESSION_WITH_USER[0]
+    return JoinedGet(Session, "user__profile", by="session_key")

@@ -313,7 +313,7 @@ def test_a_page_reads_the_generation_once_unless_it_moves_it(alice, bob, carol, 
     assert reader.get(url).status_code == 200
     assert keys.count(GENERATION_KEY) == 1  # the parts and the sidebar: one read between them
 
-    # A request that writes reads the moved one after its write, never its own first value.
+    # After a write, the page it leads to shows it (inside one request: the test below).
     keys.clear()
     posted = csrf_post(client_for(bob), url, {"text": "Seen by the request that wrote it."})
     assert posted.status_code == 302
