@@ -1,23 +1,36 @@
 """Page latency and throughput through nginx + gunicorn, for a member and for anonymous readers,
-side by side with two floors measured in the same run: one table.
+side by side with two floors measured in the same rounds: one table.
 
     bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
+    bench/build_db.sh 1000 askme_r1000           # once, for --compare-db
     .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16] [--runs 3]
+        [--compare-db postgres://…/askme_r1000]
 
 Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and nginx with the site's own config
 (deploy.nginx, free ports, prefix in a temp dir, one worker) against the database, fills the
 sidebar cache, warms each URL, then runs wrk per URL: as a logged-in member (a session cookie:
 nginx never serves a member a cached page) at one connection (latency: p50, p99) and at --high
 connections (throughput), and as an anonymous reader at --high connections (through nginx's
-public-page cache). The floors, on the same machine in the same run, before and after the pages
-(each ratio is to the higher of the two): the typical question's
-HTML returned by a minimal Django view (bench/floor.py: no middleware, no database) through the
-same gunicorn config and nginx config, and the same HTML as a static file from nginx. Each
-figure is printed with its ratio to its floor. Stops what it started. Needs Debian's `wrk` and
-`nginx`.
+public-page cache). The floors: the typical question's HTML returned by a minimal Django view
+(bench/floor.py: no middleware, no database) through the same gunicorn config and nginx config,
+and the same HTML as a static file from nginx. Each round of a page runs each floor right next
+to the figure it is compared with (the member's throughput, the anonymous reader's), in turn
+before and after it: a shared machine's load moves over minutes, so a floor measured minutes
+away can differ by half from the one the page met. Each ratio is the median of the rounds'
+ratios; the table also gives it to the highest floor of the whole run (the ratio that flatters
+the pages least).
+
+--compare-db runs a second site on another database (the same data at another ratio) and, in
+each round, its member throughput next to the first site's: per page, the median ratio of the
+two, so that "no page slower as the data grows" is read from figures taken seconds apart. The
+pages are picked from each database alike (the busiest tag, question and user). Stops what it
+started. Needs Debian's `wrk` and `nginx`.
 """
 
 import argparse
+import contextlib
+import dataclasses
+import json
 import os
 import re
 import shutil
@@ -110,90 +123,138 @@ def wait_for(url: str, seconds: float = 20) -> None:
             time.sleep(0.2)
 
 
-def floors(floor_base: str, path: str, args, cookie: str) -> tuple[dict, dict]:
-    """(minimal Django, static nginx) at --high connections, each after a warm-up burst. The
-    minimal Django view is asked with the member's cookie, as the members' pages are: nginx
-    passes both straight to gunicorn (a cookie-less request for a page path is looked up in the
-    anonymous page cache, and the floor's response, never stored, would wait on its lock)."""
-    results = []
-    for url, with_cookie in (
-        (f"{floor_base}{path}", cookie),
-        (f"{floor_base}/static/floor.html", ""),
-    ):
-        wrk(url, args.high, 2, with_cookie)
-        time.sleep(1)
-        runs = [wrk(url, args.high, args.duration, with_cookie) for _ in range(args.runs)]
-        results.append(median_of(runs))
-    return results[0], results[1]
+@dataclasses.dataclass
+class Site:
+    """A benchmarked site: its nginx's base URL, the member's cookie, the pages measured (of
+    `every` page picked from its data) and its environment."""
+
+    base: str
+    cookie: str
+    pages: list[tuple[str, str]]
+    every: list[tuple[str, str]]
+    env: dict
 
 
-def measure(base: str, pages: list[tuple[str, str]], args, cookie: str) -> list[tuple]:
-    """Per page: a member at one connection and at --high, an anonymous reader at --high; each
-    the median of --runs rounds (a round runs all three, so noise spreads over the figures)."""
-    results = []
-    for label, path in pages:
-        wait_for(base + path)
-        rounds = [measure_page(base + path, args, cookie) for _ in range(args.runs)]
-        low, high, anonymous = (median_of([r[i] for r in rounds]) for i in range(3))
-        print(
-            f"{path}: member p50 {low['p50']:.1f} ms, p99 {low['p99']:.1f} ms, "
-            f"{high['rps']:.0f} req/s; anonymous {anonymous['rps']:.0f} req/s",
-            flush=True,
-        )
-        results.append((label, path, low, high, anonymous))
-    return results
+def in_turn(out: dict, steps: list[tuple], reverse: bool) -> None:
+    """Run the (key, url, cookie) wrk runs at --high in order, or in reverse order."""
+    for key, url, cookie, args in reversed(steps) if reverse else steps:
+        out[key] = wrk(url, args.high, args.duration, cookie)
 
 
-def measure_page(url: str, args, cookie: str) -> tuple[dict, dict, dict]:
-    """One round for a page: (member at one connection, member at --high, anonymous at --high)."""
+def measure_round(
+    url: str, floor: str, static: str, args, cookie: str, n: int, other: tuple | None = None
+) -> dict:
+    """One round for a page: the member at one connection, then at --high with the
+    minimal-Django floor right before it (in odd rounds right after it); the anonymous reader
+    at --high with the static floor beside it the same way. `other`: (url, cookie) of the same
+    page on the --compare-db site, its member at --high on the member's other side."""
+    out: dict = {}
     # Warm every worker process (each compiles templates and opens its database connection on
     # its first requests) and the database's cache: concurrent requests reach all of them,
     # where sequential ones may all land on the same worker.
     wrk(url, args.high, 2, cookie)
+    if other:
+        wrk(*other[:1], args.high, 2, other[1])
     # Let the workers finish what that burst left queued, or the first requests of the
     # one-connection run wait behind it and show up as its p99.
     time.sleep(2)
-    low = wrk(url, 1, args.duration, cookie)
-    high = wrk(url, args.high, args.duration, cookie)
+    out["low"] = wrk(url, 1, args.duration, cookie)
+    steps = [("django", floor, cookie, args), ("high", url, cookie, args)]
+    if other:
+        steps.append(("other", other[0], other[1], args))
+    in_turn(out, steps, reverse=n % 2 == 1)
     # The same warm-up and pause for the anonymous run (its own fragments and page copy).
     wrk(url, args.high, 2)
     time.sleep(2)
-    anonymous = wrk(url, args.high, args.duration)
-    return low, high, anonymous
+    in_turn(out, [("static", static, "", args), ("anonymous", url, "", args)], n % 2 == 1)
+    return out
 
 
-def report(results: list[tuple], args, env: dict, before: tuple, after: tuple) -> None:
-    """The table: every throughput with its ratio to its floor. The floors are measured before
-    and after the pages; a shared machine's noise lowers one of them now and then, so each
-    ratio is taken to the higher of the two (the ratio that flatters us least)."""
-    django_floor = max(before[0]["rps"], after[0]["rps"])
-    static_floor = max(before[1]["rps"], after[1]["rps"])
-    print(
-        f"\nwrk {args.duration} s per run, median of {args.runs}, through nginx → gunicorn "
-        f"({env.get('GUNICORN_WORKERS', 'default')} workers, "
-        f"{env.get('GUNICORN_THREADS', '1')} threads each), {os.cpu_count()} CPUs, "
-        f"database {args.db_url.rsplit('/', 1)[-1]}"
-    )
-    for name, (django, static) in (("before", before), ("after", after)):
+def measure(site: Site, floor_base: str, floor_path: str, args, other: Site | None) -> list:
+    """Per page, --runs rounds (measure_round): each figure the median of its rounds, each
+    ratio the median of its rounds' ratios."""
+    floor = f"{floor_base}{floor_path}"
+    static = f"{floor_base}/static/floor.html"
+    results = []
+    for index, (label, path) in enumerate(site.pages):
+        wait_for(site.base + path)
+        twin = None
+        if other:
+            twin = (other.base + other.pages[index][1], other.cookie)
+            wait_for(twin[0])
+        rounds = [
+            measure_round(site.base + path, floor, static, args, site.cookie, n, twin)
+            for n in range(args.runs)
+        ]
+        figures = {key: median_of([r[key] for r in rounds]) for key in rounds[0]}
+
+        def ratio(page: str, to: str, rounds=rounds) -> float:
+            return statistics.median(r[page]["rps"] / r[to]["rps"] for r in rounds)
+
+        figures["÷django"] = ratio("high", "django")
+        figures["÷static"] = ratio("anonymous", "static")
+        if other:
+            figures["÷other"] = ratio("high", "other")
+        low, high = figures["low"], figures["high"]
         print(
-            f"floors at c={args.high} {name} the pages: minimal Django {django['rps']:.0f} req/s "
-            f"(p99 {django['p99']:.1f} ms), static nginx {static['rps']:.0f} req/s "
-            f"(p99 {static['p99']:.1f} ms)"
+            f"{path}: member p50 {low['p50']:.1f} ms, p99 {low['p99']:.1f} ms, "
+            f"{high['rps']:.0f} req/s ({figures['÷django']:.1%} of the Django floor beside it); "
+            f"anonymous {figures['anonymous']['rps']:.0f} req/s "
+            f"({figures['÷static']:.1%} of the static floor)"
+            + (
+                f"; {other.pages[index][1]} on the other database "
+                f"{figures['other']['rps']:.0f} req/s"
+                if other
+                else ""
+            ),
+            flush=True,
         )
+        results.append((label, path, figures))
+    return results
+
+
+def report(results: list[tuple], args, env: dict, other: Site | None) -> None:
+    """The table: every throughput with its floors and its ratios to them: the median of the
+    rounds' ratios to the floor measured beside it, and to the highest floor of the run."""
+    django_top = max(figures["django"]["rps"] for *_, figures in results)
+    static_top = max(figures["static"]["rps"] for *_, figures in results)
+    print(
+        f"\nwrk {args.duration} s per run, {args.runs} rounds a page (each figure the median), "
+        f"through nginx → gunicorn ({env.get('GUNICORN_WORKERS', 'default')} workers, "
+        f"{env.get('GUNICORN_THREADS', '1')} threads each), {os.cpu_count()} CPUs, "
+        f"database {args.db_url.rsplit('/', 1)[-1]}; highest floors of the run: "
+        f"minimal Django {django_top:.0f} req/s, static nginx {static_top:.0f} req/s"
+    )
     h = args.high
     rows = [
         f"| page | URL | member p50 ms (c=1) | member p99 ms (c=1) | member req/s (c={h}) "
-        f"| ÷ Django floor | anonymous req/s (c={h}) | ÷ static floor |",
-        "|" + "---|" * 8,
+        f"| Django floor beside it | ÷ it | ÷ highest | anonymous req/s (c={h}) "
+        f"| static floor beside it | ÷ it | ÷ highest |",
+        "|" + "---|" * 12,
     ]
-    for label, path, low, high, anonymous in results:
-        errors = low["errors"] + high["errors"] + anonymous["errors"]
+    for label, path, f in results:
+        errors = sum(f[key]["errors"] for key in ("low", "high", "anonymous"))
         rows.append(
-            f"| {label} | `{path}` | {low['p50']:.1f} | {low['p99']:.1f} | {high['rps']:.0f} "
-            f"| {high['rps'] / django_floor:.1%} | {anonymous['rps']:.0f} "
-            f"| {anonymous['rps'] / static_floor:.1%} |" + (f" {errors} errors" if errors else "")
+            f"| {label} | `{path}` | {f['low']['p50']:.1f} | {f['low']['p99']:.1f} "
+            f"| {f['high']['rps']:.0f} | {f['django']['rps']:.0f} | {f['÷django']:.1%} "
+            f"| {f['high']['rps'] / django_top:.1%} | {f['anonymous']['rps']:.0f} "
+            f"| {f['static']['rps']:.0f} | {f['÷static']:.1%} "
+            f"| {f['anonymous']['rps'] / static_top:.1%} |"
+            + (f" {errors} errors" if errors else "")
         )
     print("\n".join(rows))
+    if other:
+        name = args.compare_db.rsplit("/", 1)[-1]
+        print(
+            f"\nMember req/s (c={h}) on {args.db_url.rsplit('/', 1)[-1]} and on {name}, "
+            f"measured back to back in each round; the ratio is the median of the rounds'.\n"
+            f"| page | URL | req/s | URL on {name} | req/s | ratio |\n" + "|---" * 6 + "|"
+        )
+        for (label, path, f), (_, other_path) in zip(results, other.pages, strict=True):
+            print(
+                f"| {label} | `{path}` | {f['high']['rps']:.0f} | `{other_path}` "
+                f"| {f['other']['rps']:.0f} | {f['÷other']:.2f} |"
+            )
 
 
 def site_env(db_url: str, tmp: Path) -> dict:
@@ -235,12 +296,23 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
     parser.add_argument("--only", nargs="*", help="only the pages whose URL is one of these")
     parser.add_argument(
-        "--runs", type=int, default=1, help="rounds per page and floor; each figure the median"
+        "--runs", type=int, default=1, help="rounds per page; each figure the median"
     )
     parser.add_argument(
         "--threads", type=int, default=None, help="gunicorn threads a worker (>1: gthread)"
     )
+    parser.add_argument(
+        "--compare-db", help="a second database: its member throughput next to the first's"
+    )
+    parser.add_argument("--print-site", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.print_site:  # for --compare-db: this database's pages and member, as JSON
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
+        import django
+
+        django.setup()
+        print(json.dumps({"pages": urls(), "cookie": member_cookie()}))
+        return 0
     if not args.db_url:
         args.db_url = subprocess.check_output(
             [ROOT / "bin" / "pg.sh", "url", "askme_scale"], text=True
@@ -251,58 +323,86 @@ def main() -> int:
             return 1
 
     tmp = Path(tempfile.mkdtemp(prefix="askme-bench-"))
-    env = site_env(args.db_url, tmp)
+    os.chmod(tmp, 0o755)
+    sites, nginxes = [], []
+    try:
+        with contextlib.ExitStack() as stack:
+            for db_url, where in ((args.db_url, tmp), (args.compare_db, tmp / "other")):
+                if db_url:
+                    site, nginx = start_site(db_url, where, args, stack)
+                    sites.append(site)
+                    nginxes.append(nginx)
+            site = sites[0]
+            chosen = [
+                i for i, page in enumerate(site.pages) if not args.only or page[1] in args.only
+            ]
+            for each in sites:
+                each.pages = [each.pages[i] for i in chosen]
+            # The floors: the same gunicorn config and nginx config in front of bench/floor.py,
+            # which returns the typical question's HTML as the site serves it.
+            question_path = next(p for label, p in site.every if label.startswith("question"))
+            floor_html = tmp / "static" / "floor.html"
+            floor_html.parent.mkdir(parents=True, exist_ok=True)
+            with urllib.request.urlopen(site.base + question_path) as response:  # noqa: S310
+                floor_html.write_bytes(response.read())
+            floor_html.chmod(0o644)
+            floor_port = free_port()
+            floor_nginx = Nginx.for_backend(
+                "nchan",
+                app_addr=f"127.0.0.1:{floor_port}",
+                workers=1,
+                static_root=floor_html.parent,
+            )
+            nginxes.append(floor_nginx)
+            floor_env = {**site.env, "VAR_DIR": str(tmp / "floor"), "FLOOR_HTML": str(floor_html)}
+            for sub in ("floor/run", "floor/log"):
+                (tmp / sub).mkdir(parents=True, exist_ok=True)
+            floor_gunicorn = [GUNICORN, "bench.floor:application", *CONFIG]
+            floor_gunicorn += ["--bind", f"127.0.0.1:{floor_port}"]
+            stack.enter_context(running(floor_gunicorn, env=floor_env, port=floor_port, log=None))
+            floor_nginx.start()
+            other = sites[1] if len(sites) > 1 else None
+            results = measure(site, floor_nginx.site_url, question_path, args, other)
+        report(results, args, site.env, other)
+    finally:
+        for nginx in nginxes:
+            nginx.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+CONFIG = ["-c", ROOT / "deploy" / "gunicorn.conf.py"]
+
+
+def start_site(db_url: str, tmp: Path, args, stack: contextlib.ExitStack) -> tuple[Site, Nginx]:
+    """The site on `db_url`, its own cache and var dir in `tmp`: the sidebar filled, gunicorn
+    and nginx (the site's own config, as make up renders it, one worker) started; their stops
+    on `stack`. Its pages and member come from the database (a --print-site child)."""
+    env = site_env(db_url, tmp)
+    # Two sites never share kept pages, also in one memcached (CACHE_URL).
+    env["CACHE_KEY_PREFIX"] = f"askme-bench-{db_url.rsplit('/', 1)[-1]}"
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
-    import django
-
-    django.setup()
-    every_page = urls()
-    pages = [page for page in every_page if not args.only or page[1] in args.only]
-
-    cookie = member_cookie()
-    app_port, floor_port = free_port(), free_port()
-    for sub in ("run", "log", "static", "floor/run", "floor/log"):
+    for sub in ("run", "log"):
         (tmp / sub).mkdir(parents=True, exist_ok=True)
-    os.chmod(tmp, 0o755)
-    # The site's own nginx config (deploy/nginx/nchan.conf, as make up renders it), one worker;
-    # the floors' nginx, the same config in front of bench/floor.py, serves the static copy.
-    nginx = Nginx.for_backend("nchan", app_addr=f"127.0.0.1:{app_port}", workers=1)
-    floor_nginx = Nginx.for_backend(
-        "nchan", app_addr=f"127.0.0.1:{floor_port}", workers=1, static_root=tmp / "static"
+    found = json.loads(
+        subprocess.check_output(
+            [PYTHON, "-m", "bench.pages", "--print-site"], env=env, cwd=ROOT, text=True
+        )
     )
     manage = [str(PYTHON), str(ROOT / "manage.py")]
     subprocess.run([*manage, "refresh_sidebar", "--force"], env=env, cwd=ROOT, check=False)
-    config = ["-c", ROOT / "deploy" / "gunicorn.conf.py"]
-    gunicorn = [GUNICORN, "askme.wsgi:application", *config, "--bind", f"127.0.0.1:{app_port}"]
-    floor_html = tmp / "static" / "floor.html"
-    floor_env = {**env, "VAR_DIR": str(tmp / "floor"), "FLOOR_HTML": str(floor_html)}
-    floor_gunicorn = [GUNICORN, "bench.floor:application", *config]
-    floor_gunicorn += ["--bind", f"127.0.0.1:{floor_port}"]
-    question_path = next(path for label, path in every_page if label.startswith("question"))
-    try:
-        with running(gunicorn, env=env, port=app_port, log=None):
-            nginx.start()
-            wait_for(nginx.site_url + question_path)
-            with urllib.request.urlopen(nginx.site_url + question_path) as response:  # noqa: S310
-                floor_html.write_bytes(response.read())
-            floor_html.chmod(0o644)
-            with running(floor_gunicorn, env=floor_env, port=floor_port, log=None):
-                floor_nginx.start()
-                before = floors(floor_nginx.site_url, question_path, args, cookie)
-                results = measure(nginx.site_url, pages, args, cookie)
-                after = floors(floor_nginx.site_url, question_path, args, cookie)
-                floor_nginx.cleanup()
-            report(results, args, env, before, after)
-    finally:
-        nginx.cleanup()
-        floor_nginx.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    port = free_port()
+    nginx = Nginx.for_backend("nchan", app_addr=f"127.0.0.1:{port}", workers=1)
+    gunicorn = [GUNICORN, "askme.wsgi:application", *CONFIG, "--bind", f"127.0.0.1:{port}"]
+    stack.enter_context(running(gunicorn, env=env, port=port, log=None))
+    nginx.start()
+    pages = [tuple(page) for page in found["pages"]]
+    site = Site(nginx.site_url, found["cookie"], pages, pages, env)
+    wait_for(site.base + pages[0][1])
+    return site, nginx
 
 
 if __name__ == "__main__":
