@@ -480,3 +480,56 @@ def test_templates_get_the_member_not_its_lazy_proxy(alice):
     request.user = SimpleLazyObject(lambda: alice)
     assert auth(request)["user"] is alice and auth(request)["perms"].user is alice
     assert isinstance(auth(RequestFactory().get("/"))["user"], AnonymousUser)
+
+
+def test_a_session_s_data_is_verified_once_and_read_afresh(alice, monkeypatch):
+    """accounts.sessions keeps the JSON a signed string verified to: the signature is checked
+    once per string, and every read is a new dict."""
+    from django.core import signing
+
+    from accounts import sessions
+
+    verified = []
+    real_loads = signing.loads
+    monkeypatch.setattr(signing, "loads", lambda *a, **k: verified.append(1) or real_loads(*a, **k))
+    monkeypatch.setattr(sessions, "_verified", {})
+    key = client_for(alice).cookies["sessionid"].value
+    first = sessions.SessionStore(key).load()
+    verified.clear()
+    first["mutated"] = [1]  # what one request does to its session dict…
+    second = sessions.SessionStore(key).load()
+    assert "mutated" not in second  # …never reaches the next
+    assert second == {k: v for k, v in first.items() if k != "mutated"}
+    assert second["_auth_user_id"] == str(alice.pk)
+    assert verified == []  # the second read parsed the kept JSON
+
+
+def test_a_tampered_session_is_never_kept(alice, monkeypatch):
+    from accounts import sessions
+
+    monkeypatch.setattr(sessions, "_verified", {})
+    store = sessions.SessionStore()
+    good = store.encode({"_auth_user_id": str(alice.pk)})
+    forged = good.replace(good.split(":")[0], good.split(":")[0][:-2] + "AA", 1)
+    assert store.decode(forged) == {}
+    assert store.decode(forged) == {}  # checked again, still refused
+    assert sessions._verified == {}
+    assert store.decode(good) == {"_auth_user_id": str(alice.pk)}
+    assert list(sessions._verified) == [good]
+    # A string that verifies but is no JSON is refused as Django refuses it, and not kept.
+    from django.core import signing
+
+    not_json = signing.TimestampSigner(salt=store.key_salt).sign("bm90IGpzb24")
+    assert store.decode(not_json) == {}
+    assert list(sessions._verified) == [good]
+
+
+def test_the_kept_sessions_are_bounded(alice, monkeypatch):
+    from accounts import sessions
+
+    monkeypatch.setattr(sessions, "_verified", {})
+    monkeypatch.setattr(sessions, "_VERIFIED_MAX", 3)
+    store = sessions.SessionStore()
+    for n in range(5):
+        assert store.decode(store.encode({"n": n})) == {"n": n}
+    assert len(sessions._verified) <= 3
