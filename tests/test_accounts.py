@@ -533,3 +533,29 @@ def test_the_kept_sessions_are_bounded(alice, monkeypatch):
     for n in range(5):
         assert store.decode(store.encode({"n": n})) == {"n": n}
     assert len(sessions._verified) <= 3
+
+
+def test_request_user_is_the_member_itself_once_read(alice):
+    """accounts.middleware: lazy until read (the question page reads the member with its votes
+    then), the member itself after, and the proxy still answers for whoever kept it."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+    from django.utils.functional import SimpleLazyObject
+
+    from accounts.middleware import AuthenticationMiddleware
+    from accounts.sessions import SessionStore
+
+    middleware = AuthenticationMiddleware(lambda request: None)
+    request = RequestFactory().get("/")
+    request.session = SessionStore(client_for(alice).cookies["sessionid"].value)
+    middleware.process_request(request)
+    proxy = request.user
+    assert isinstance(proxy, SimpleLazyObject)
+    assert proxy.pk == alice.pk
+    assert type(request.user) is User and request.user.pk == alice.pk
+    assert proxy.username == "alice"
+    anonymous = RequestFactory().get("/")
+    anonymous.session = SessionStore()
+    middleware.process_request(anonymous)
+    assert not anonymous.user.is_authenticated
+    assert type(anonymous.user) is AnonymousUser
