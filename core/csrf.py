@@ -45,5 +45,12 @@ def masked_token(request) -> str:
 
 
 def context_processor(request) -> dict:
-    """Replaces Django's built-in csrf context processor (listed after it, so it wins)."""
+    """Replaces Django's built-in csrf context processor (listed after it, so it wins). Lazy,
+    as Django's, until the member is known (read by the auth context processor listed before
+    this one): a member's every page shows a form (the navbar's log-out), so the token is made
+    at once and is a plain string, not a proxy that each of its uses goes through twice. An
+    anonymous reader's page may have no form and then must set no cookie: lazy for them."""
+    user = request.__dict__.get("user")
+    if user is not None and not isinstance(user, SimpleLazyObject) and user.is_authenticated:
+        return {"csrf_token": masked_token(request)}
     return {"csrf_token": SimpleLazyObject(lambda: masked_token(request))}

@@ -68,3 +68,21 @@ def test_the_token_in_a_member_s_page_is_accepted(alice, bob):
     forged = token[:32] + ("A" if token[32] != "A" else "B") + token[33:]
     answer = {"text": "Posted with a forged token.", "csrfmiddlewaretoken": forged}
     assert refused.post(question.get_absolute_url(), answer).status_code == 403
+
+
+def test_a_member_s_token_is_made_at_once_an_anonymous_reader_s_only_when_shown(alice):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import SimpleLazyObject
+
+    from core.csrf import context_processor
+
+    member = _request_with_cookie()
+    member.user = alice
+    token = context_processor(member)["csrf_token"]
+    assert type(token) is str and _unmask_cipher_token(token) == SECRET
+    reader = RequestFactory().get("/")
+    reader.user = AnonymousUser()
+    lazy = context_processor(reader)["csrf_token"]
+    assert isinstance(lazy, SimpleLazyObject)
+    assert "CSRF_COOKIE" not in reader.META  # no cookie made for a page that shows no form
+    assert _unmask_cipher_token(str(lazy)) == reader.META["CSRF_COOKIE"]
