@@ -12,6 +12,8 @@ Two costs grow with the table: COUNT(*) for the pagination bar, and OFFSET on de
   the middle pages stay the deepest (a keyset would be needed for those, and page numbers would
   have to go). Not for a list that joins (a tag's): PostgreSQL sorts the join either way, and
   planned the reversed one worse (a parallel nested loop, 11 → 23 ms for page 405 of a tag).
+- A list that joins can name a one-table QuerySet of its ids in its order (`ids`): deep pages
+  take their ids from it, from either end (a tag's list: its own rows, qa.QuestionTag).
 - A page near the top (the one most readers see) reads its rows in one query when the caller
   can (`window(bottom, top)`): there the index walk is short and the second round trip, with
   the ORM building a second query, cost more than the join it saves.
@@ -35,11 +37,13 @@ class DeferredJoinPaginator(Paginator):
         *args,
         rows: Callable[[list], dict] | None = None,
         window: Callable[[int, int], dict] | None = None,
+        ids: QuerySet | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.rows = rows
         self.window = window
+        self.ids = ids
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
@@ -54,12 +58,14 @@ class DeferredJoinPaginator(Paginator):
                 top = self.count
             if self.window is not None and bottom < SHALLOW_ROWS:
                 return self._get_page(list(self.window(bottom, top).values()), number, self)
+            source = self.ids
+            if source is None:
+                source = self.object_list.values_list("pk", flat=True)
             from_end = self.count - top
-            if from_end < bottom and _one_table(self.object_list):  # walk it from the end
-                reverse = self.object_list.reverse().values_list("pk", flat=True)
-                ids = list(reverse[from_end : from_end + top - bottom])[::-1]
+            if from_end < bottom and _one_table(source):  # walk it from the end
+                ids = list(source.reverse()[from_end : from_end + top - bottom])[::-1]
             else:
-                ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+                ids = list(source[bottom:top])
         if not ids:
             rows = {}
         elif self.rows:
@@ -78,6 +84,7 @@ def paginate(
     count_key: str | None = None,
     rows: Callable[[list], dict] | None = None,
     window: Callable[[int, int], dict] | None = None,
+    ids: QuerySet | None = None,
 ) -> Page:
     """Garbage `?page=` → first page; past the end → last page; never an exception.
 
@@ -85,8 +92,9 @@ def paginate(
     `rows(ids)`: what the page holds for its ids, by id (default: the QuerySet's rows; for a
     list of ids, the ids themselves). Ids `rows` leaves out drop out of the page.
     `window(bottom, top)`: the rows of a page near the top in one query, in order, by id.
+    `ids`: the list's ids in its order (a flat values_list), when one table gives them.
     """
-    paginator = DeferredJoinPaginator(object_list, per_page, rows=rows, window=window)
+    paginator = DeferredJoinPaginator(object_list, per_page, rows=rows, window=window, ids=ids)
     if count is None and count_key is not None:
         count = cached_count(count_key, object_list)
     if count is not None:

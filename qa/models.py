@@ -4,7 +4,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -121,9 +121,54 @@ class QuestionQuerySet(models.QuerySet):
         return self.with_cards().order_by("-rating", "-created_at", "-id")
 
     def tagged(self, tag: "Tag | int | str") -> "QuestionQuerySet":
-        """Newest first with this tag; pass the Tag or its id when you have it (one join less)."""
-        condition = {"tags__name": tag} if isinstance(tag, str) else {"tags": tag}
-        return self.with_cards().filter(**condition).order_by("-created_at", "-id")
+        """Newest first with this tag; pass the Tag or its id when you have it (one join less).
+        Ordered by the question's date as its tag row holds it (the same order): the rows of
+        one tag come in that order from one index (QuestionTag), no sort of all of them."""
+        condition = (
+            {"questiontag__tag__name": tag} if isinstance(tag, str) else {"questiontag__tag": tag}
+        )
+        return self.with_cards().filter(**condition).order_by("-questiontag__created_at", "-id")
+
+
+class QuestionTag(models.Model):
+    """A question's tag, with the question's date: a tag's list in its order (newest first) is
+    a walk of one index of this table (question_tag_new_idx). Ordered by the question's row,
+    PostgreSQL joined every question to sort a popular tag's (all 100,000 of them walked for
+    page 405 of a tag of 9,000 at ratio 10000: 19 ms). Written only with the question's date
+    (`question.tags.set(…, through_defaults=question_tag_defaults(question))`); a question's
+    date never changes."""
+
+    question = models.ForeignKey("Question", on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    created_at = models.DateTimeField()  # the question's
+
+    class Meta:
+        db_table = "qa_question_tags"  # the table Django made for the plain many-to-many
+        unique_together = [("question", "tag")]
+        indexes = [
+            models.Index(fields=["tag", "-created_at", "-question"], name="question_tag_new_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} · {self.tag_id}"
+
+
+def tag_question_ids(tag_id: int) -> models.QuerySet:
+    """The ids of the questions with this tag in Question.objects.tagged()'s order, from the
+    tag's own rows alone (one index walked, from either end: core.pagination); a deleted
+    question is left out through the small index of deleted ones (question_deleted_idx)."""
+    deleted = Question.all_objects.filter(pk=OuterRef("question_id"), deleted_at__isnull=False)
+    return (
+        QuestionTag.objects.filter(tag_id=tag_id)
+        .filter(~Exists(deleted))
+        .order_by("-created_at", "-question_id")
+        .values_list("question_id", flat=True)
+    )
+
+
+def question_tag_defaults(question: "Question") -> dict:
+    """What a QuestionTag of `question` holds besides the two ids."""
+    return {"created_at": question.created_at}
 
 
 class Question(Post):
@@ -131,7 +176,7 @@ class Question(Post):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions"
     )
     title = models.CharField(max_length=200)
-    tags = models.ManyToManyField(Tag, related_name="questions", blank=True)
+    tags = models.ManyToManyField(Tag, related_name="questions", blank=True, through="QuestionTag")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     rating = models.IntegerField(default=0)
     answers_count = models.PositiveIntegerField(default=0)

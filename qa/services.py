@@ -15,7 +15,16 @@ from live import publisher
 
 from . import tasks
 from .markdown import render_comment, render_markdown_or_plain
-from .models import Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
+from .models import (
+    Answer,
+    AnswerVote,
+    Comment,
+    Question,
+    QuestionVote,
+    Revision,
+    Tag,
+    question_tag_defaults,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +37,7 @@ def question_create(
         question = Question.objects.create(
             author=author, title=title, text=text, text_html=text_html
         )
-        question.tags.set(_tag_objects(tags))
+        question.tags.set(_tag_objects(tags), through_defaults=question_tag_defaults(question))
         # Its card to every list it belongs to (new, its tags, unanswered).
         transaction.on_commit(lambda: publisher.publish_new_question(question.pk))
     return question
@@ -116,7 +125,8 @@ def question_edit(
         question.text_html = text_html or render_markdown_or_plain(text)
         question.edited_at = timezone.now()
         question.save(update_fields=["title", "text", "text_html", "edited_at"])
-        question.tags.set(_tag_objects(tags))  # counts follow (m2m_changed in models)
+        # Counts follow (m2m_changed in models).
+        question.tags.set(_tag_objects(tags), through_defaults=question_tag_defaults(question))
         transaction.on_commit(lambda: publisher.publish_edit(question))
     return True
 

@@ -51,6 +51,7 @@ from .models import (
     Comment,
     Question,
     Tag,
+    tag_question_ids,
     votes_of,
     votes_sql,
 )
@@ -98,10 +99,12 @@ def _question_list(
     context: dict,
     window: tuple[Prepared, tuple] | None = None,
     kept: dict | None = None,
+    ids: Callable[[], QuerySet] | None = None,
 ) -> HttpResponse:
     """`queryset()`: the list's questions, only built when the list is (a QuerySet's filters,
     joins and ordering cost ~50 µs to put together, for nothing when the list is kept).
-    `window`: the list's card_window() and its parameters, for pages near the top."""
+    `window`: the list's card_window() and its parameters, for pages near the top; `ids()`:
+    its ids in its order from one table, for deep pages (core.pagination)."""
 
     def make_page() -> Page:
         questions = queryset()
@@ -112,6 +115,7 @@ def _question_list(
             count_key=count_key,
             rows=functools.partial(question_cards, questions),
             window=functools.partial(question_cards_window, *window) if window else None,
+            ids=ids() if ids else None,
         )
 
     return question_list_page(request, key, make_page, context, kept)
@@ -169,6 +173,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
         },
         window=(TAG_CARDS, (tag_id,)) if tag_id else None,
         kept={"tag_id": tag_id},
+        ids=functools.partial(tag_question_ids, tag_id) if tag_id else None,
     )
 
 

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from askme.settings import cache_config
 from deploy.ports import free_port
-from qa.models import Answer, Question, Tag
+from qa.models import Answer, Question, Tag, question_tag_defaults
 
 User = get_user_model()
 
@@ -38,7 +38,10 @@ def make_question(
     question = Question.objects.create(
         author=author, title=title, text=text or f"{title} I tried everything, help me."
     )
-    question.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+    question.tags.set(
+        [Tag.objects.get_or_create(name=name)[0] for name in tags],
+        through_defaults=question_tag_defaults(question),
+    )
     return question
 
 

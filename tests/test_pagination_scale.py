@@ -100,3 +100,43 @@ def test_deep_pages_from_either_end_match_plain_slicing(alice, bob, monkeypatch,
             offsets = [int(o) for q in ctx for o in re.findall(r"OFFSET (\d+)", q["sql"])]
             if order != "tagged":  # a join is walked from the top (core.pagination)
                 assert all(o <= len(expected) // 2 for o in offsets), ctx.captured_queries
+
+
+def test_a_tag_s_deep_pages_take_their_ids_from_its_own_rows(alice, bob, monkeypatch):
+    """A tag's list names its ids from qa.QuestionTag alone (tag_question_ids): one table, so a
+    page past the middle is walked from the end; deleted questions and other tags stay out,
+    and every page is what plain slicing of the list gives."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+    from qa.models import Tag, tag_question_ids
+    from qa.services import question_delete
+
+    monkeypatch.setattr(pagination, "SHALLOW_ROWS", 0)
+    questions = [
+        make_question(alice if i % 3 else bob, title=f"Tagged question {i:03d}", tags=["python"])
+        for i in range(23)
+    ]
+    make_question(alice, title="Another tag's question", tags=["rust"])
+    for gone in questions[4], questions[17]:
+        question_delete(question=gone, by=gone.author)
+    tag = Tag.objects.get(name="python")
+    queryset = Question.objects.tagged(tag.pk)
+    expected = list(queryset.values_list("pk", flat=True))
+    assert len(expected) == 21
+    for per_page, orphans in ((5, 0), (4, 2), (21, 0)):
+        paginator = pagination.DeferredJoinPaginator(
+            queryset, per_page, orphans=orphans, ids=tag_question_ids(tag.pk)
+        )
+        for number in paginator.page_range:
+            with CaptureQueriesContext(connection) as ctx:
+                page = paginator.page(number)
+            bottom = (number - 1) * per_page
+            top = len(expected) if number == paginator.num_pages else bottom + per_page
+            assert [q.pk for q in page.object_list] == expected[bottom:top], (per_page, number)
+            first = ctx.captured_queries[0]["sql"]
+            assert first.startswith('SELECT "qa_question_tags"."question_id"'), first
+            assert ' JOIN "qa_question"' not in first.split("EXISTS")[0]
+            offsets = [int(o) for q in ctx for o in re.findall(r"OFFSET (\d+)", q["sql"])]
+            assert all(o <= len(expected) // 2 for o in offsets), ctx.captured_queries

@@ -166,3 +166,63 @@ def test_a_cards_age_key_changes_exactly_when_its_ago_text_does(language):
     for (text, stamp), (next_text, next_stamp) in zip(pairs, pairs[1:], strict=False):
         assert (text == next_text) == (stamp == next_stamp), (text, next_text)
     assert len(set(stamps)) == len(set(texts))
+
+
+def test_a_tag_lists_its_questions_newest_first_from_its_own_rows(alice, bob):
+    """qa.QuestionTag holds each question's date: the tag's list is ordered by it, a deleted
+    question stays out, and a tag added by an edit gets the question's date, not the edit's."""
+    from qa.models import QuestionTag
+    from qa.services import question_delete, question_edit
+
+    first = make_question(alice, title="First python question", tags=["python"])
+    second = make_question(alice, title="Second python question", tags=["python", "web"])
+    third = make_question(bob, title="Third question, no python yet", tags=["web"])
+    gone = make_question(alice, title="A python question deleted", tags=["python"])
+    question_delete(question=gone, by=alice)
+    question_edit(
+        question=third, editor=bob, title=third.title, text=third.text, tags=["web", "python"]
+    )
+    rows = QuestionTag.objects.filter(question=third)
+    assert {row.created_at for row in rows} == {third.created_at}
+    assert all(
+        row.created_at == row.question.created_at for row in QuestionTag.objects.select_related()
+    )
+    body = client_for().get("/tag/python/").content.decode()
+    titles = [third.title, second.title, first.title]
+    assert [body.index(title) for title in titles] == sorted(body.index(t) for t in titles)
+    assert gone.title not in body
+    assert list(Question.objects.tagged("python").values_list("pk", flat=True)) == [
+        third.pk,
+        second.pk,
+        first.pk,
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_every_tag_row_its_question_s_date():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from qa.models import QuestionTag
+
+    before, after = [("qa", "0007_comment_on_question_idx")], [("qa", "0008_question_tag_dates")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    author = old.get_model("auth", "User").objects.create(username="old-author")
+    questions = [
+        old.get_model("qa", "Question").objects.create(
+            author=author, title=f"Asked before the migration {n}", text="text", text_html=""
+        )
+        for n in range(3)
+    ]
+    tag = old.get_model("qa", "Tag").objects.create(name="legacy")
+    for question in questions:
+        question.tags.add(tag)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    dates = dict(QuestionTag.objects.values_list("question_id", "created_at"))
+    # Forward to every latest migration again (the tests after this one need them).
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert dates == {question.pk: question.created_at for question in questions}

@@ -36,10 +36,19 @@ from community.reputation import reputation_recompute
 from core.counts import counts_invalidate
 from core.generation import site_changed
 from qa.markdown import render_comment, render_markdown
-from qa.models import TAG_RE, Answer, AnswerVote, Comment, Question, QuestionVote, Revision, Tag
+from qa.models import (
+    TAG_RE,
+    Answer,
+    AnswerVote,
+    Comment,
+    Question,
+    QuestionTag,
+    QuestionVote,
+    Revision,
+    Tag,
+)
 
 User = get_user_model()
-QuestionTag = Question.tags.through
 
 BATCH = 5000
 SPAN = 730 * 86400  # dates over the last two years
@@ -339,13 +348,14 @@ class Generator:
             want = min(rng.randint(1, 3), self.n_tags)
             while len(chosen) < want:
                 chosen.add(self.skewed(self.n_tags, 3.0))  # a few tags are very popular
+            created_at = self.stamp(self.q_time[i])  # the question's
             for t in sorted(chosen):
-                yield (link, q_base + i, t_base + t)
+                yield (link, q_base + i, t_base + t, created_at)
                 link += 1
             if i in self.q_edits:
                 self.q_edits[i][2] = " ".join(sorted(self.tag_name(t) for t in chosen))
 
-    question_tag_columns = ["id", "question_id", "tag_id"]
+    question_tag_columns = columns(QuestionTag, "id", "question", "tag", "created_at")
 
     def answers(self) -> Iterator[tuple]:
         rng, now = self.rng, self.now
