@@ -74,8 +74,6 @@ def test_pages_read_by_id_match_plain_slicing(alice, bob, url):
 def test_deep_pages_from_either_end_match_plain_slicing(alice, bob, monkeypatch, order):
     """Past the middle, a page's ids are taken walking the reversed ordering from the end (a
     shorter OFFSET); every page, orphans included, is still what plain slicing gives."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from core import pagination
 
@@ -91,23 +89,35 @@ def test_deep_pages_from_either_end_match_plain_slicing(alice, bob, monkeypatch,
     expected = list(queryset.values_list("pk", flat=True))
     for per_page, orphans in ((5, 0), (4, 2), (23, 0)):
         paginator = pagination.DeferredJoinPaginator(queryset, per_page, orphans=orphans)
-        for number in paginator.page_range:
-            with CaptureQueriesContext(connection) as ctx:
-                page = paginator.page(number)
-            bottom = (number - 1) * per_page
-            top = len(expected) if number == paginator.num_pages else bottom + per_page
-            assert [q.pk for q in page.object_list] == expected[bottom:top], (per_page, number)
-            offsets = [int(o) for q in ctx for o in re.findall(r"OFFSET (\d+)", q["sql"])]
+        for sql in pages_as_sliced(paginator, expected):
             if order != "tagged":  # a join is walked from the top (core.pagination)
-                assert all(o <= len(expected) // 2 for o in offsets), ctx.captured_queries
+                assert all(offset <= len(expected) // 2 for offset in offsets(sql)), sql
+
+
+def pages_as_sliced(paginator, expected: list[int]):
+    """Every page of `paginator` is the slice of `expected` (the list's ids) plain slicing
+    gives, orphans included; yields the SQL each page ran."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    per_page = paginator.per_page
+    for number in paginator.page_range:
+        with CaptureQueriesContext(connection) as ctx:
+            page = paginator.page(number)
+        bottom = (number - 1) * per_page
+        top = len(expected) if number == paginator.num_pages else bottom + per_page
+        assert [q.pk for q in page.object_list] == expected[bottom:top], (per_page, number)
+        yield [query["sql"] for query in ctx.captured_queries]
+
+
+def offsets(sql: list[str]) -> list[int]:
+    return [int(offset) for query in sql for offset in re.findall(r"OFFSET (\d+)", query)]
 
 
 def test_a_tag_s_deep_pages_take_their_ids_from_its_own_rows(alice, bob, monkeypatch):
     """A tag's list names its ids from qa.QuestionTag alone (tag_question_ids): one table, so a
     page past the middle is walked from the end; deleted questions and other tags stay out,
     and every page is what plain slicing of the list gives."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from core import pagination
     from qa.models import Tag, tag_question_ids
@@ -129,14 +139,7 @@ def test_a_tag_s_deep_pages_take_their_ids_from_its_own_rows(alice, bob, monkeyp
         paginator = pagination.DeferredJoinPaginator(
             queryset, per_page, orphans=orphans, ids=tag_question_ids(tag.pk)
         )
-        for number in paginator.page_range:
-            with CaptureQueriesContext(connection) as ctx:
-                page = paginator.page(number)
-            bottom = (number - 1) * per_page
-            top = len(expected) if number == paginator.num_pages else bottom + per_page
-            assert [q.pk for q in page.object_list] == expected[bottom:top], (per_page, number)
-            first = ctx.captured_queries[0]["sql"]
-            assert first.startswith('SELECT "qa_question_tags"."question_id"'), first
-            assert ' JOIN "qa_question"' not in first.split("EXISTS")[0]
-            offsets = [int(o) for q in ctx for o in re.findall(r"OFFSET (\d+)", q["sql"])]
-            assert all(o <= len(expected) // 2 for o in offsets), ctx.captured_queries
+        for sql in pages_as_sliced(paginator, expected):
+            assert sql[0].startswith('SELECT "qa_question_tags"."question_id"'), sql
+            assert ' JOIN "qa_question"' not in sql[0].split("EXISTS")[0]
+            assert all(offset <= len(expected) // 2 for offset in offsets(sql)), sql
