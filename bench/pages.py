@@ -23,8 +23,9 @@ the pages least).
 --compare-db runs a second site on another database (the same data at another ratio) and, in
 each round, its member throughput next to the first site's: per page, the median ratio of the
 two, so that "no page slower as the data grows" is read from figures taken seconds apart. The
-pages are picked from each database alike (the busiest tag, question and user). Stops what it
-started. Needs Debian's `wrk` and `nginx`.
+pages are picked from each database alike (the busiest tag, question and user; the typical
+question is one with as many answers as the first database's). Stops what it started. Needs
+Debian's `wrk` and `nginx`.
 """
 
 import argparse
@@ -45,8 +46,10 @@ from pathlib import Path
 from bench.common import GUNICORN, PYTHON, ROOT, Nginx, free_port, running
 
 
-def urls() -> list[tuple[str, str]]:
-    """The pages of the issue, picked from the data: the busiest tag, question and user."""
+def urls(typical_answers: int | None = None) -> list[tuple[str, str]]:
+    """The pages of the issue, picked from the data: the busiest tag, question and user, and a
+    typical question: the first with 10 answers or more, or with `typical_answers` when given
+    and there is one (--compare-db: the same page on a database of another size)."""
     from django.db.models import Count
 
     from qa.models import QUESTIONS_PER_PAGE, Question, Tag
@@ -54,6 +57,9 @@ def urls() -> list[tuple[str, str]]:
     tag = Tag.objects.annotate(n=Count("questions")).order_by("-n").first()
     crowded = Question.objects.order_by("-answers_count").first()
     typical = Question.objects.filter(answers_count__gte=10).order_by("id").first()
+    if typical_answers is not None:
+        alike = Question.objects.filter(answers_count=typical_answers).order_by("id").first()
+        typical = alike or typical
     author = (
         Question.objects.values("author__username")
         .annotate(n=Count("id"))
@@ -305,13 +311,15 @@ def main() -> int:
         "--compare-db", help="a second database: its member throughput next to the first's"
     )
     parser.add_argument("--print-site", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--typical-answers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.print_site:  # for --compare-db: this database's pages and member, as JSON
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
         import django
 
         django.setup()
-        print(json.dumps({"pages": urls(), "cookie": member_cookie()}))
+        pages = urls(args.typical_answers)
+        print(json.dumps({"pages": pages, "cookie": member_cookie()}))
         return 0
     if not args.db_url:
         args.db_url = subprocess.check_output(
@@ -329,7 +337,9 @@ def main() -> int:
         with contextlib.ExitStack() as stack:
             for db_url, where in ((args.db_url, tmp), (args.compare_db, tmp / "other")):
                 if db_url:
-                    site, nginx = start_site(db_url, where, args, stack)
+                    # The other database's typical question has as many answers as ours.
+                    alike = _answers_of_typical(sites[0].every) if sites else None
+                    site, nginx = start_site(db_url, where, args, stack, alike)
                     sites.append(site)
                     nginxes.append(nginx)
             site = sites[0]
@@ -374,7 +384,17 @@ def main() -> int:
 CONFIG = ["-c", ROOT / "deploy" / "gunicorn.conf.py"]
 
 
-def start_site(db_url: str, tmp: Path, args, stack: contextlib.ExitStack) -> tuple[Site, Nginx]:
+def _answers_of_typical(pages: list[tuple[str, str]]) -> int | None:
+    """The answers of the typical question (the first question page), from its label."""
+    for label, _path in pages:
+        if found := re.fullmatch(r"question \((\d+) a\.\)", label):
+            return int(found.group(1))
+    return None
+
+
+def start_site(
+    db_url: str, tmp: Path, args, stack: contextlib.ExitStack, typical_answers: int | None = None
+) -> tuple[Site, Nginx]:
     """The site on `db_url`, its own cache and var dir in `tmp`: the sidebar filled, gunicorn
     and nginx (the site's own config, as make up renders it, one worker) started; their stops
     on `stack`. Its pages and member come from the database (a --print-site child)."""
@@ -389,7 +409,11 @@ def start_site(db_url: str, tmp: Path, args, stack: contextlib.ExitStack) -> tup
         (tmp / sub).mkdir(parents=True, exist_ok=True)
     found = json.loads(
         subprocess.check_output(
-            [PYTHON, "-m", "bench.pages", "--print-site"], env=env, cwd=ROOT, text=True
+            [PYTHON, "-m", "bench.pages", "--print-site"]
+            + (["--typical-answers", str(typical_answers)] if typical_answers else []),
+            env=env,
+            cwd=ROOT,
+            text=True,
         )
     )
     manage = [str(PYTHON), str(ROOT / "manage.py")]
