@@ -35,13 +35,21 @@ _HOLES = "_chrome_holes"  # context key: the holes met while a block is first re
 class HoleNode(template.Node):
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
+        # Most holes hold one node (a variable, a tag): rendered without the list around it.
+        self.only = nodelist[0] if len(nodelist) == 1 else None
 
     def render(self, context: template.Context) -> SafeString:
         holes = context.get(_HOLES)
         if holes is None:  # outside a block being kept: an ordinary rendering
-            return self.nodelist.render(context)
+            return self.fill(context)
         holes.append(self)
         return mark_safe(f"{_MARK}{len(holes) - 1}\x00")  # noqa: S308 — our mark
+
+    def fill(self, context: template.Context) -> str:
+        """What the hole shows for this context."""
+        if self.only is not None:
+            return self.only.render_annotated(context)
+        return self.nodelist.render(context)
 
 
 class ChromeNode(template.Node):
@@ -65,9 +73,12 @@ class ChromeNode(template.Node):
         pieces, holes = kept
         if not holes:
             return pieces[0]
+        # Inside an outer block being kept, each hole is a mark again (HoleNode.render);
+        # otherwise each is filled.
+        fill = HoleNode.render if context.get(_HOLES) is not None else HoleNode.fill
         out = [pieces[0]]
         for hole, piece in zip(holes, pieces[1:], strict=True):
-            out.append(hole.render(context))  # a mark again inside an outer block being kept
+            out.append(fill(hole, context))
             out.append(piece)
         return mark_safe("".join(out))  # noqa: S308 — template output
 
