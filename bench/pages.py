@@ -141,9 +141,9 @@ class Site:
     env: dict
 
 
-def in_turn(out: dict, steps: list[tuple], reverse: bool) -> None:
+def in_turn(out: dict, steps: list[tuple], args, reverse: bool) -> None:
     """Run the (key, url, cookie) wrk runs at --high in order, or in reverse order."""
-    for key, url, cookie, args in reversed(steps) if reverse else steps:
+    for key, url, cookie in reversed(steps) if reverse else steps:
         out[key] = wrk(url, args.high, args.duration, cookie)
 
 
@@ -160,19 +160,19 @@ def measure_round(
     # where sequential ones may all land on the same worker.
     wrk(url, args.high, 2, cookie)
     if other:
-        wrk(*other[:1], args.high, 2, other[1])
+        wrk(other[0], args.high, 2, other[1])
     # Let the workers finish what that burst left queued, or the first requests of the
     # one-connection run wait behind it and show up as its p99.
     time.sleep(2)
     out["low"] = wrk(url, 1, args.duration, cookie)
-    steps = [("django", floor, cookie, args), ("high", url, cookie, args)]
+    steps = [("django", floor, cookie), ("high", url, cookie)]
     if other:
-        steps.append(("other", other[0], other[1], args))
-    in_turn(out, steps, reverse=n % 2 == 1)
+        steps.append(("other", *other))
+    in_turn(out, steps, args, reverse=n % 2 == 1)
     # The same warm-up and pause for the anonymous run (its own fragments and page copy).
     wrk(url, args.high, 2)
     time.sleep(2)
-    in_turn(out, [("static", static, "", args), ("anonymous", url, "", args)], n % 2 == 1)
+    in_turn(out, [("static", static, ""), ("anonymous", url, "")], args, reverse=n % 2 == 1)
     return out
 
 
@@ -338,7 +338,7 @@ def main() -> int:
             for db_url, where in ((args.db_url, tmp), (args.compare_db, tmp / "other")):
                 if db_url:
                     # The other database's typical question has as many answers as ours.
-                    alike = _answers_of_typical(sites[0].every) if sites else None
+                    alike = _typical(sites[0].every)[1] if sites else None
                     site, nginx = start_site(db_url, where, args, stack, alike)
                     sites.append(site)
                     nginxes.append(nginx)
@@ -350,7 +350,7 @@ def main() -> int:
                 each.pages = [each.pages[i] for i in chosen]
             # The floors: the same gunicorn config and nginx config in front of bench/floor.py,
             # which returns the typical question's HTML as the site serves it.
-            question_path = next(p for label, p in site.every if label.startswith("question"))
+            question_path = _typical(site.every)[0]
             floor_html = tmp / "static" / "floor.html"
             floor_html.parent.mkdir(parents=True, exist_ok=True)
             with urllib.request.urlopen(site.base + question_path) as response:  # noqa: S310
@@ -384,12 +384,11 @@ def main() -> int:
 CONFIG = ["-c", ROOT / "deploy" / "gunicorn.conf.py"]
 
 
-def _answers_of_typical(pages: list[tuple[str, str]]) -> int | None:
-    """The answers of the typical question (the first question page), from its label."""
-    for label, _path in pages:
-        if found := re.fullmatch(r"question \((\d+) a\.\)", label):
-            return int(found.group(1))
-    return None
+def _typical(pages: list[tuple[str, str]]) -> tuple[str, int]:
+    """The typical question (urls()' first question page): its path, and its answers as its
+    label gives them."""
+    label, path = next(page for page in pages if page[0].startswith("question"))
+    return path, int(re.search(r"\d+", label).group())
 
 
 def start_site(
