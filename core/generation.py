@@ -1,12 +1,13 @@
 """The site generation: a value in the cache that moves whenever anything a page shows may have
 changed, so the parts of pages that are the same for every viewer (qa.fragments.shared_parts)
-can be kept whole under it and never served once stale.
+can be kept whole under it and never served once stale; and each worker keeps what it read of a
+member's session (KeptUnderGeneration) only as long as it stays the same.
 
 It moves on every statement that writes a table pages show (posts, votes, tags, members and
-their profiles, flags), whoever runs it: a view, a service's `.update()`, a task, a command, the
-admin, the shell. Each database connection runs its statements through `_watch` (installed when
-the connection is made), which looks at the first word of the SQL only, and at the table's name
-for writes. Bulk loads that bypass SQL statements (COPY) move it by hand (fill_db).
+their profiles, flags) or a session, whoever runs it: a view, a service's `.update()`, a task,
+a command, the admin, the shell. Each database connection runs its statements through `_watch`
+(installed when the connection is made), which looks at the first word of the SQL only, and at
+the table's name for writes. Bulk loads that bypass SQL statements (COPY) move it by hand (fill_db).
 
 It is read before the database, and moved after commit (a page rendered from older rows is
 stored under the old value, which nobody reads again). Inside a transaction it also moves at the
@@ -33,10 +34,11 @@ from django.db.backends.signals import connection_created
 
 GENERATION_KEY = "site:generation"
 
-# The apps whose rows pages show (posts, votes, tags, members and their profiles, flags), but
-# not the sessions (written on every login, shown nowhere).
+# The apps whose rows pages show (posts, votes, tags, members and their profiles, flags), and
+# the sessions (accounts.session): each worker keeps the rows it read with a session under the
+# generation (KeptUnderGeneration), so a logout, which deletes only the session's row, must
+# end it in every worker at once. A login moves it anyway (it writes the member's last_login).
 SHOWN_APPS = ("qa", "accounts", "community", "auth")
-NOT_SHOWN = ("accounts.session",)
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
 _TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', re.IGNORECASE)
@@ -84,13 +86,11 @@ def site_changed() -> None:
 
 @functools.cache
 def shown_tables() -> frozenset[str]:
-    models = (
-        model
+    return frozenset(
+        model._meta.db_table
         for label in SHOWN_APPS
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        if model._meta.label_lower not in NOT_SHOWN
     )
-    return frozenset(model._meta.db_table for model in models)
 
 
 def _written(sql: str) -> bool:
@@ -104,12 +104,64 @@ def _watch(execute, sql, params, many, context):
         connection = context["connection"]
         if not connection.in_atomic_block:  # committed already
             site_changed()
-        elif not any(entry[1] is site_changed for entry in connection.run_on_commit):
+        elif not _written_uncommitted(connection):
             site_changed()
             connection.on_commit(site_changed)
         elif _read_since_moved:
             site_changed()
     return result
+
+
+def _written_uncommitted(connection) -> bool:
+    """Whether this connection's open transaction wrote a shown table (rows it reads may be
+    rolled back: never kept)."""
+    return connection.in_atomic_block and any(
+        entry[1] is site_changed for entry in connection.run_on_commit
+    )
+
+
+class KeptUnderGeneration:
+    """Rows this process read, kept while the site generation is still the one read before
+    them: any write to a table pages show (or to a session) moves it, so a kept row is never
+    older than the database's. For reads that run on every page and change only with such a
+    write (a member's session with their user and profile): between two writes a worker
+    answers them from memory, with no round trip to the database.
+
+    `lookup(key)` returns (the rows kept, or None; the generation to `keep` rows read now
+    under). Nothing is kept while the cache cannot answer (no generation), nor rows read by a
+    transaction that has written. Entries of an older generation are dropped as soon as a new
+    one is seen; at most `max_entries` are held (all dropped when full).
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._generation: str | None = None
+        self._entries: dict = {}
+
+    def lookup(self, key) -> tuple[object | None, str | None]:
+        generation = site_generation()
+        if generation is None:
+            return None, None
+        if generation != self._generation:
+            self._entries = {}
+            self._generation = generation
+        entry = self._entries.get(key)
+        # (gthread workers: an entry put by a thread that read an older generation is refused)
+        if entry is not None and entry[0] == generation:
+            return entry[1], generation
+        return None, generation
+
+    def keep(self, key, rows, generation: str | None, connection) -> None:
+        if generation is None or generation != self._generation:
+            return
+        if _written_uncommitted(connection):
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries = {}
+        self._entries[key] = (generation, rows)
+
+    def clear(self) -> None:
+        self._entries = {}
 
 
 def _install(sender, connection, **kwargs) -> None:

@@ -14,6 +14,8 @@ from django.db import connections, models, router
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
+from core.generation import KeptUnderGeneration
+
 
 class ModelColumns:
     """A model's concrete columns in a SELECT, and rows of them back into instances."""
@@ -115,12 +117,23 @@ class JoinedGet:
     written once per process. Forward foreign keys and one-to-ones, and reverse one-to-ones (a
     user's profile), each LEFT JOINed; a missing related row leaves that relation unloaded.
     The model's default manager is not applied: callers filter what they must (deleted rows).
+
+    `kept` (core.generation.KeptUnderGeneration): rows read are kept by this process until
+    the site generation moves, and read from there until then; the objects are made afresh from
+    them on every call (nothing one caller changes on them reaches the next).
     """
 
-    def __init__(self, model: type[models.Model], path: str = "", by: str = "pk") -> None:
+    def __init__(
+        self,
+        model: type[models.Model],
+        path: str = "",
+        by: str = "pk",
+        kept: KeptUnderGeneration | None = None,
+    ) -> None:
         self.model = model
         self.path = [name for name in path.split("__") if name]
         self.by = by
+        self.kept = kept
         self._compiled: dict[str, tuple] = {}
         self._combined: dict[tuple, str] = {}  # get_along()'s statements, by their other SELECT
 
@@ -128,10 +141,8 @@ class JoinedGet:
         using, (select, tail, steps, bounds) = self._compiled_for_read()
         if bounds is not None and not (bounds[0] <= value <= bounds[1]):
             return None  # as the ORM: an integer the column cannot hold matches nothing
-        with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT {select} {tail}", [value])
-            row = cursor.fetchone()
-        return None if row is None else self._objects(steps, row)
+        rows = self._rows(using, f"SELECT {select} {tail}", [value])
+        return self._objects(steps, rows[0]) if rows else None
 
     def get_along(
         self, value, along_sql: str, along_params: Sequence, width: int
@@ -154,9 +165,7 @@ class JoinedGet:
             if len(self._combined) >= 64:  # a few shapes (a page's answer count) in practice
                 self._combined.clear()
             self._combined[(using, along_sql, width)] = combined
-        with connections[using].cursor() as cursor:
-            cursor.execute(combined, [value, *along_params])
-            rows = cursor.fetchall()
+        rows = self._rows(using, combined, [value, *along_params])
         pk_index = steps[0][0].pk_index
         found, others = None, []
         for row in rows:
@@ -165,6 +174,20 @@ class JoinedGet:
             else:
                 others.append(tuple(row[own:]))
         return found, others
+
+    def _rows(self, using: str, sql: str, params: list) -> tuple[tuple, ...]:
+        kept, key, generation = self.kept, None, None
+        if kept is not None:
+            key = (using, sql, *params)
+            rows, generation = kept.lookup(key)
+            if rows is not None:
+                return rows
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = tuple(tuple(row) for row in cursor.fetchall())
+        if kept is not None:
+            kept.keep(key, rows, generation, connections[using])
+        return rows
 
     def _compiled_for_read(self) -> tuple[str, tuple]:
         """(the database read from, its compiled shape: see _compile)"""
