@@ -195,5 +195,6 @@ def _session_with_user() -> JoinedGet:
 # A worker's sessions as read (with their member and the rows read along), until the next write
 # to a shown table or to a session (core.generation): a member's pages between two writes read
 # nothing from the database. Each entry is a session's row, its member's, their profile's and a
-# page's votes (~1–2 KB): 5,000 at most.
-_KEPT = KeptUnderGeneration(5_000)
+# page's votes (~1–2 KB): 5,000 at most, 10 s each at most (a logout whose generation the cache
+# refused to move still ends the session in every worker within that time).
+_KEPT = KeptUnderGeneration(5_000, max_age=10.0)

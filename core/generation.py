@@ -26,6 +26,7 @@ import contextvars
 import functools
 import re
 import secrets
+import time
 
 from django.apps import apps
 from django.core.cache import cache
@@ -130,11 +131,14 @@ class KeptUnderGeneration:
     `lookup(key)` returns (the rows kept, or None; the generation to `keep` rows read now
     under). Nothing is kept while the cache cannot answer (no generation), nor rows read by a
     transaction that has written. Entries of an older generation are dropped as soon as a new
-    one is seen; at most `max_entries` are held (all dropped when full).
+    one is seen; at most `max_entries` are held (all dropped when full), each for `max_age`
+    seconds at most: the bound on a copy's age when a write could not move the generation
+    (site_changed() found the cache refusing the write, but answering reads).
     """
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, max_age: float) -> None:
         self.max_entries = max_entries
+        self.max_age = max_age
         self._generation: str | None = None
         self._entries: dict = {}
 
@@ -147,8 +151,8 @@ class KeptUnderGeneration:
             self._generation = generation
         entry = self._entries.get(key)
         # (gthread workers: an entry put by a thread that read an older generation is refused)
-        if entry is not None and entry[0] == generation:
-            return entry[1], generation
+        if entry is not None and entry[0] == generation and entry[1] > time.monotonic():
+            return entry[2], generation
         return None, generation
 
     def keep(self, key, rows, generation: str | None, connection) -> None:
@@ -158,10 +162,7 @@ class KeptUnderGeneration:
             return
         if len(self._entries) >= self.max_entries:
             self._entries = {}
-        self._entries[key] = (generation, rows)
-
-    def clear(self) -> None:
-        self._entries = {}
+        self._entries[key] = (generation, time.monotonic() + self.max_age, rows)
 
 
 def _install(sender, connection, **kwargs) -> None:

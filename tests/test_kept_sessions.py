@@ -143,3 +143,31 @@ def test_nothing_is_kept_while_the_cache_cannot_answer(settings):
     queries_of_get(browser, "/")
     again, _ = queries_of_get(browser, "/")
     assert any('"accounts_session"' in sql for sql in again)
+
+
+def test_a_logout_the_cache_could_not_announce_ends_the_session_within_the_bound(monkeypatch):
+    """The generation's write refused (the cache answers reads but not writes): a copy is kept
+    for max_age seconds at most, and the cookie is refused once that has passed."""
+    from accounts import sessions
+    from core import generation
+
+    alice = make_user("alice")
+    tab = client_for(alice)
+    queries_of_get(tab, "/")
+    other_tab = client_for()
+    for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+        other_tab.cookies[name] = tab.cookies[name].value
+
+    def refused(*args, **kwargs):
+        raise ConnectionError("the cache refuses writes")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(generation.cache, "set", refused)
+        assert csrf_post(other_tab, "/logout/").status_code == 302
+    again, page = queries_of_get(tab, "/")
+    assert again == [] and 'href="/user/alice/"' in page.content.decode()  # the copy, for now
+    now = generation.time.monotonic()
+    later = now + sessions._KEPT.max_age + 0.1
+    monkeypatch.setattr(generation.time, "monotonic", lambda: later)
+    _, page = queries_of_get(tab, "/")
+    assert 'href="/user/alice/"' not in page.content.decode()
