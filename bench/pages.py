@@ -4,7 +4,7 @@ side by side with two floors measured in the same rounds: one table.
     bench/build_db.sh 10000 askme_scale          # once: the ratio-10000 database
     bench/build_db.sh 1000 askme_r1000           # once, for --compare-db
     .venv/bin/python -m bench.pages [--db-url postgres://…] [--duration 10] [--high 16] [--runs 3]
-        [--compare-db postgres://…/askme_r1000]
+        [--compare-db postgres://…/askme_r1000] [--writes 10]
 
 Starts its own gunicorn (deploy/gunicorn.conf.py, free port) and nginx with the site's own config
 (deploy.nginx, free ports, prefix in a temp dir, one worker) against the database, fills the
@@ -24,8 +24,11 @@ the pages least).
 each round, its member throughput next to the first site's: per page, the median ratio of the
 two, so that "no page slower as the data grows" is read from figures taken seconds apart. The
 pages are picked from each database alike (the busiest tag, question and user; the typical
-question is one with as many answers as the first database's). Stops what it started. Needs
-Debian's `wrk` and `nginx`.
+question is one with as many answers as the first database's). --writes N makes N real writes
+a second on the first site's database throughout (write_loop): each one moves the site
+generation, after which every worker renders or reads again what it kept (a page's parts, a
+member's session): the figures of a site being written to, not only read. Stops what it
+started. Needs Debian's `wrk` and `nginx`.
 """
 
 import argparse
@@ -228,7 +231,9 @@ def report(results: list[tuple], args, env: dict, other: Site | None) -> None:
         f"\nwrk {args.duration} s per run, {args.runs} rounds a page (each figure the median), "
         f"through nginx → gunicorn ({env.get('GUNICORN_WORKERS', 'default')} workers, "
         f"{env.get('GUNICORN_THREADS', '1')} threads each), {os.cpu_count()} CPUs, "
-        f"database {args.db_url.rsplit('/', 1)[-1]}; highest floors of the run: "
+        f"database {args.db_url.rsplit('/', 1)[-1]}"
+        + (f", {args.writes:g} writes a second on it" if args.writes else "")
+        + "; highest floors of the run: "
         f"minimal Django {django_top:.0f} req/s, static nginx {static_top:.0f} req/s"
     )
     h = args.high
@@ -310,7 +315,14 @@ def main() -> int:
     parser.add_argument(
         "--compare-db", help="a second database: its member throughput next to the first's"
     )
+    parser.add_argument(
+        "--writes",
+        type=float,
+        default=0,
+        help="real writes a second on the (first) site's database during every run",
+    )
     parser.add_argument("--print-site", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write-loop", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--typical-answers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.print_site:  # for --compare-db: this database's pages and member, as JSON
@@ -320,6 +332,13 @@ def main() -> int:
         django.setup()
         pages = urls(args.typical_answers)
         print(json.dumps({"pages": pages, "cookie": member_cookie()}))
+        return 0
+    if args.write_loop:  # for --writes
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "askme.settings")
+        import django
+
+        django.setup()
+        write_loop(args.write_loop)
         return 0
     if not args.db_url:
         args.db_url = subprocess.check_output(
@@ -372,7 +391,8 @@ def main() -> int:
             stack.enter_context(running(floor_gunicorn, env=floor_env, port=floor_port, log=None))
             floor_nginx.start()
             other = sites[1] if len(sites) > 1 else None
-            results = measure(site, floor_nginx.site_url, question_path, args, other)
+            with writing(site.env, args.writes):
+                results = measure(site, floor_nginx.site_url, question_path, args, other)
         report(results, args, site.env, other)
     finally:
         for nginx in nginxes:
@@ -389,6 +409,39 @@ def _typical(pages: list[tuple[str, str]]) -> tuple[str, int]:
     label gives them."""
     label, path = next(page for page in pages if page[0].startswith("question"))
     return path, int(re.search(r"\d+", label).group())
+
+
+def write_loop(per_second: float) -> None:
+    """--writes: a real write `per_second` times a second, until stopped: an UPDATE of the first
+    member's profile through Django that changes no value (the database's data stays as built),
+    but moves the site generation as any post, vote or edit does, so every page's kept parts and
+    every kept session are rendered or read again after it, in every worker."""
+    from django.db.models import F
+
+    from accounts.models import Profile
+
+    member = Profile.objects.order_by("pk").values_list("pk", flat=True).first()
+    interval = 1 / per_second
+    next_at = time.monotonic()
+    while True:
+        Profile.objects.filter(pk=member).update(reputation=F("reputation"))
+        next_at += interval
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+
+@contextlib.contextmanager
+def writing(env: dict, per_second: float):
+    """write_loop() in a child process on `env`'s site for the block (nothing when 0)."""
+    if not per_second:
+        yield
+        return
+    command = [PYTHON, "-m", "bench.pages", "--write-loop", str(per_second)]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def start_site(
