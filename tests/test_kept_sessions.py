@@ -52,6 +52,25 @@ def test_a_member_s_pages_between_two_writes_read_nothing():
     assert again == [] and my_votes(page) == {str(answer.pk): 1}
 
 
+def test_each_member_gets_their_own_kept_rows():
+    """Kept by session: members reading the same page in turn each get their own navbar and
+    votes, never the other's."""
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    question = make_question(carol)
+    answer = make_answer(question, carol)
+    readers = {"alice": client_for(alice), "bob": client_for(bob)}
+    csrf_post(readers["alice"], f"/answer/{answer.pk}/vote/", {"value": 1})
+    csrf_post(readers["bob"], f"/answer/{answer.pk}/vote/", {"value": -1})
+    url = question.get_absolute_url()
+    for name in ("alice", "bob"):
+        queries_of_get(readers[name], url)
+    for _ in range(2):
+        for name, vote in (("alice", 1), ("bob", -1)):
+            sql, page = queries_of_get(readers[name], url)
+            assert sql == [] and my_votes(page) == {str(answer.pk): vote}
+            assert f'href="/user/{name}/"' in page.content.decode()
+
+
 def test_a_logout_ends_the_session_a_worker_kept():
     """The session's row deleted by a logout (on another tab, or another worker) moves the
     generation: a copy kept of it never lets its cookie in again."""
