@@ -14,8 +14,9 @@ a shown table or to a session: core.generation.KeptUnderGeneration), and makes t
 member and their profile afresh from them: between two writes a member's pages read nothing from
 the database (the statement and its round trip were ~20 % of a question page's CPU, the
 database's included). The expiry is checked on every read, as before; a logout deletes the
-session's row, which moves the generation, so no worker lets the cookie in again; nothing is
-kept while the cache cannot answer (no generation).
+session's row, which moves the generation, so no worker lets the cookie in again (each copy
+lives 10 s at most, for a cache that refused that write); nothing is kept while the cache
+cannot answer (no generation).
 
 A page that needs more of the member's own rows (the question page: their votes on it) can
 have them read in the same statement, when the session is read inside `read_along()`.

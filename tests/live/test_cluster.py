@@ -264,6 +264,29 @@ def test_the_balancer_alternates_nodes_and_sessions_work_on_both(cluster):
     assert len(set(nodes)) == 2 and nodes[0] != nodes[1], nodes
 
 
+def test_a_logout_through_node_1_ends_the_session_on_node_2(cluster):
+    """Each worker keeps what it read of a session until the site generation moves (accounts
+    .sessions): the logout's delete moves it in the shared memcached, so node 2's workers, which
+    kept the session, refuse its cookie at once."""
+    member = Member(cluster.url(1))
+    copied = requests.Session()  # the same cookie, kept elsewhere (another tab, a thief)
+    copied.cookies.update(member.http.cookies)
+    for _ in range(6):  # every worker of node 2 reads the session and keeps it
+        response = copied.get(f"{cluster.url(2)}/profile/edit/", allow_redirects=False, timeout=10)
+        assert response.status_code == 200
+    logout = member.http.post(
+        f"{cluster.url(1)}/logout/",
+        data={"csrfmiddlewaretoken": member.csrf},
+        headers={"Referer": f"{cluster.url(1)}/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert logout.status_code == 302
+    for _ in range(6):
+        response = copied.get(f"{cluster.url(2)}/profile/edit/", allow_redirects=False, timeout=10)
+        assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
 def test_redis_stopped_for_10_s_posting_works_and_live_comes_back(cluster):
     question = question_of_someone_else(cluster)
     on_node2 = reader(cluster, 2, question)
