@@ -31,6 +31,15 @@ def my_votes(page) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
+def copy_of(client):
+    """A client with the same session and CSRF cookies in a jar of its own (another tab, a
+    copied cookie): what one of them is told to forget, the other still sends."""
+    other = client_for()
+    for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
+        other.cookies[name] = client.cookies[name].value
+    return other
+
+
 def test_a_member_s_pages_between_two_writes_read_nothing():
     alice, bob = make_user("alice"), make_user("bob")
     question = make_question(alice)
@@ -42,7 +51,7 @@ def test_a_member_s_pages_between_two_writes_read_nothing():
         again, page = queries_of_get(reader, path)
         assert first and again == [], (path, again)
         assert 'href="/user/bob/"' in page.content.decode()  # still bob's own navbar
-    assert my_votes(page := reader.get(url)) == {}
+    assert my_votes(reader.get(url)) == {}
     # His vote is a write: the page after it reads his votes again, and shows it.
     response = csrf_post(reader, f"/answer/{answer.pk}/vote/", {"value": 1})
     assert response.status_code == 200, response.content
@@ -77,9 +86,7 @@ def test_a_logout_ends_the_session_a_worker_kept():
     alice = make_user("alice")
     tab = client_for(alice)
     queries_of_get(tab, "/")
-    other_tab = client_for()  # the same cookies in a jar of its own: a copied cookie, say
-    for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
-        other_tab.cookies[name] = tab.cookies[name].value
+    other_tab = copy_of(tab)
     again, page = queries_of_get(tab, "/")
     assert again == [] and 'href="/user/alice/"' in page.content.decode()
     assert csrf_post(other_tab, "/logout/").status_code == 302
@@ -173,9 +180,7 @@ def test_a_logout_the_cache_could_not_announce_ends_the_session_within_the_bound
     alice = make_user("alice")
     tab = client_for(alice)
     queries_of_get(tab, "/")
-    other_tab = client_for()
-    for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
-        other_tab.cookies[name] = tab.cookies[name].value
+    other_tab = copy_of(tab)
 
     def refused(*args, **kwargs):
         raise ConnectionError("the cache refuses writes")
