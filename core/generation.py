@@ -33,6 +33,8 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db.backends.signals import connection_created
 
+from core.localcache import LocalCache
+
 GENERATION_KEY = "site:generation"
 
 # The apps whose rows pages show (posts, votes, tags, members and their profiles, flags), and
@@ -130,39 +132,28 @@ class KeptUnderGeneration:
 
     `lookup(key)` returns (the rows kept, or None; the generation to `keep` rows read now
     under). Nothing is kept while the cache cannot answer (no generation), nor rows read by a
-    transaction that has written. Entries of an older generation are dropped as soon as a new
-    one is seen; at most `max_entries` are held (all dropped when full), each for `max_age`
-    seconds at most: the bound on a copy's age when a write could not move the generation
-    (site_changed() found the cache refusing the write, but answering reads).
+    transaction that has written. At most `max_entries` are held (core.localcache: the least
+    recently used go first), each for `max_age` seconds at most: the bound on a copy's age
+    when a write could not move the generation (site_changed() found the cache refusing the
+    write, but answering reads).
     """
 
     def __init__(self, max_entries: int, max_age: float) -> None:
-        self.max_entries = max_entries
         self.max_age = max_age
-        self._generation: str | None = None
-        self._entries: dict = {}
+        # Keyed by (generation, key): an entry of an older generation is never found again, and
+        # goes as the least recently used.
+        self._kept = LocalCache(max_entries)
 
     def lookup(self, key) -> tuple[object | None, str | None]:
         generation = site_generation()
         if generation is None:
             return None, None
-        if generation != self._generation:
-            self._entries = {}
-            self._generation = generation
-        entry = self._entries.get(key)
-        # (gthread workers: an entry put by a thread that read an older generation is refused)
-        if entry is not None and entry[0] == generation and entry[1] > time.monotonic():
-            return entry[2], generation
-        return None, generation
+        return self._kept.get((generation, key)), generation
 
     def keep(self, key, rows, generation: str | None, connection) -> None:
-        if generation is None or generation != self._generation:
+        if generation is None or _written_uncommitted(connection):
             return
-        if _written_uncommitted(connection):
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries = {}
-        self._entries[key] = (generation, time.monotonic() + self.max_age, rows)
+        self._kept.set((generation, key), rows, time.time() + self.max_age)
 
 
 def _install(sender, connection, **kwargs) -> None:
